@@ -1,0 +1,49 @@
+# Two commands do all the set-up on a fresh machine:  `make lab`  and  `make test`.
+# Both create the virtual environment in .venv the first time only (a stamp file remembers it).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LAB_ARGS ?=
+
+# Reproducible outputs: fixed hash seed and thread count (float sums depend on the split).
+export PYTHONHASHSEED := 0
+export OMP_NUM_THREADS := 2
+export MKL_NUM_THREADS := 2
+
+# JupyterLab refuses to start as root (as in containers and CI) without this flag.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help env data lab test outputs bench student html clean
+help:
+	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
+	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook"
+	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
+	@echo "make bench    time the seeds' reference training path against the course's"
+	@echo "make student  generate the student edition (solutions removed) in build/student"
+	@echo "make html     render the executed notebooks as a static site in build/html"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+env: $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/python -m helpers.data
+
+lab: data
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+outputs: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py
+
+clean:
+	rm -rf build

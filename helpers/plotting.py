@@ -1,0 +1,135 @@
+"""Figures shared by several notebooks: an image grid, a live training plot, a confusion matrix.
+
+Every function shows its figure with ``plt.show()`` and returns nothing worth printing, so that a
+notebook cell's stored output is the figure alone.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def _to_numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, cmap: str = "gray",
+                suptitle: str | None = None) -> None:
+    """Show a grid of images.
+
+    images: (n, H, W) or (n, 1, H, W), tensor (any device) or array; titles: n strings or None.
+    """
+    images = _to_numpy(images)
+    if images.ndim == 4:
+        images = images[:, 0]
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * 1.15), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    plt.show()
+
+
+class LivePlot:
+    """A training plot that redraws in place as points arrive and leaves one final figure.
+
+    In Jupyter it updates a single display (one output, not one per epoch); elsewhere it only
+    keeps the figure for ``savefig``. Usage::
+
+        plot = LivePlot(xlabel="epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, 10))
+        for epoch in ...: plot.add(epoch + 1, (loss, train_acc, test_acc))
+    """
+
+    def __init__(self, xlabel: str, legend: list[str], xlim=None, ylim=None, ylabel=None,
+                 title=None, figsize=(6.0, 3.5)):
+        self.legend = legend
+        self.xs: list[float] = []
+        self.ys: list[list[float]] = [[] for _ in legend]
+        self.fig, self.ax = plt.subplots(figsize=figsize)
+        plt.close(self.fig)  # keep the inline backend from drawing a second copy at the cell's end
+        self.ax.set_xlabel(xlabel)
+        if ylabel:
+            self.ax.set_ylabel(ylabel)
+        if title:
+            self.ax.set_title(title)
+        self.xlim, self.ylim = xlim, ylim
+        self.lines = [self.ax.plot([], [], marker="o", ms=3, label=name)[0] for name in legend]
+        self.ax.legend(loc="best")
+        self._limits()
+        self._handle = None
+
+    def _limits(self):
+        if self.xlim:
+            self.ax.set_xlim(*self.xlim)
+        if self.ylim:
+            self.ax.set_ylim(*self.ylim)
+
+    def add(self, x: float, values) -> None:
+        """Append one point per curve (``values``: one number per legend entry) and redraw."""
+        values = [float(v) for v in np.atleast_1d(values)]
+        if len(values) != len(self.legend):
+            raise ValueError(f"LivePlot has {len(self.legend)} curves {self.legend} but got {len(values)} values.")
+        self.xs.append(float(x))
+        for ys, line, v in zip(self.ys, self.lines, values):
+            ys.append(v)
+            line.set_data(self.xs, ys)
+        self.ax.relim()
+        self.ax.autoscale_view()
+        self._limits()
+        self._redraw()
+
+    def _redraw(self):
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return
+        if get_ipython() is None:
+            return
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)
+
+    def savefig(self, path) -> None:
+        """Write the current figure to a file (for scripts run outside Jupyter)."""
+        self.fig.savefig(path)
+
+
+def plot_confusion_matrix(matrix, class_names, title: str = "confusion matrix",
+                          normalize: bool = False) -> None:
+    """Show a confusion matrix with its counts.
+
+    matrix: (q, q) integer tensor or array; entry [i, j] counts examples of true class i
+    predicted as class j. class_names: q strings. ``normalize`` divides each row by its sum.
+    """
+    m = _to_numpy(matrix).astype(float)
+    if normalize:
+        m = m / m.sum(axis=1, keepdims=True)
+    q = len(class_names)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    im = ax.imshow(m, cmap="Blues")
+    ax.grid(False)
+    ax.set_xticks(range(q), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(q), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    threshold = m.max() / 2
+    for i in range(q):
+        for j in range(q):
+            text = f"{m[i, j]:.2f}" if normalize else f"{int(m[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if m[i, j] > threshold else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    plt.show()

@@ -1,0 +1,97 @@
+"""Execute notebooks top to bottom and store their outputs so that the files are reproducible.
+
+    python tools/run_notebooks.py [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
+
+What makes two runs give byte-identical files: nbclient records no timings, widget model ids
+(random UUIDs) are replaced by ids derived from the cell's position, no widget state is stored,
+and in cells marked NBVAL_IGNORE_OUTPUT (timings, live devices) the patterns of
+tests/nbval_sanitize.cfg are applied, the same ones nbval applies when it compares.
+A notebook whose execution fails is left exactly as it was.
+"""
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
+IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def sanitize_patterns(path: Path = SANITIZE_CFG) -> list[tuple[re.Pattern, str]]:
+    """The (regex, replacement) pairs of nbval's sanitize file, in file order."""
+    cfg = configparser.ConfigParser()
+    cfg.read(path, encoding="utf-8")
+    return [(re.compile(cfg[s]["regex"]), cfg[s].get("replace", "")) for s in cfg.sections()]
+
+
+def _sanitize_text(text: str, patterns) -> str:
+    for regex, replacement in patterns:
+        text = regex.sub(replacement, text)
+    return text
+
+
+def normalize(nb: nbformat.NotebookNode, patterns) -> None:
+    """Make the executed notebook independent of the run: see the module docstring."""
+    nb.metadata.pop("widgets", None)
+    code_index = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        ignored = IGNORE_MARK in cell.source
+        for k, output in enumerate(cell.get("outputs", [])):
+            data = output.get("data", {})
+            if WIDGET_MIME in data:
+                data[WIDGET_MIME]["model_id"] = f"cell{code_index}-output{k}"
+            if not ignored:
+                continue
+            if output.get("output_type") == "stream":
+                output["text"] = _sanitize_text(output["text"], patterns)
+            for mime in ("text/plain", "text/html"):
+                if mime in data:
+                    value = data[mime]
+                    value = "".join(value) if isinstance(value, list) else value
+                    data[mime] = _sanitize_text(value, patterns)
+
+
+def run(path: Path, timeout: int = 900) -> float:
+    """Execute one notebook in its own folder and overwrite it with the normalized result."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    normalize(nb, sanitize_patterns())
+    tmp = path.with_suffix(".ipynb.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(path)  # atomic: a crash never leaves a half-written notebook
+    return elapsed
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    failed = []
+    for path in paths:
+        try:
+            print(f"{path.name}: {run(path):.1f} s", flush=True)
+        except CellExecutionError as err:
+            print(f"{path.name}: FAILED, left unchanged\n{err}", file=sys.stderr, flush=True)
+            failed.append(path.name)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
