@@ -15,11 +15,12 @@ export MKL_NUM_THREADS := 2
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab test outputs bench student html clean
+.PHONY: help env data lab test outputs index bench student html clean
 help:
 	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
+	@echo "make index    regenerate the README's notebook table and every notebook's navigation links"
 	@echo "make bench    time the seeds' reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
 	@echo "make html     render the executed notebooks as a static site in build/html"
@@ -44,6 +45,27 @@ test: $(STAMP)
 
 outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
+
+index: $(STAMP)
+	$(BIN)/python tools/make_index.py
+
+# The benchmark compares against the d2l package itself. d2l pins ancient numpy/pandas/scipy
+# exactly and would break this environment, so it goes in with --no-deps, beside the few
+# packages its torch module imports that the course does not otherwise need.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --no-deps "d2l==1.0.3"
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py
+
+html: $(STAMP)
+	$(BIN)/python tools/make_html.py
 
 clean:
 	rm -rf build

@@ -205,6 +205,20 @@ def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
                         TEXT_LABELS, dict(paths))
 
 
+def write_torchvision_layout(root: Path | str, specs: Mapping[str, FileSpec] = FILES) -> Path:
+    """Write the verified, decompressed files where torchvision (and d2l) expect them.
+
+    ``torchvision.datasets.FashionMNIST(root, download=False)`` then reads them from
+    ``root/FashionMNIST/raw/``; used to time the classic DataLoader path against ours.
+    Returns that raw folder.
+    """
+    raw = Path(root) / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, path in find_files(specs).items():
+        (raw / name.removesuffix(".gz")).write_bytes(read_verified(path, specs[name]))
+    return raw
+
+
 def text_labels(labels) -> list[str]:
     """Map integer labels (a tensor or iterable of ints) to their names."""
     return [TEXT_LABELS[int(i)] for i in labels]

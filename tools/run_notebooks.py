@@ -2,7 +2,8 @@
 
     python tools/run_notebooks.py [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
 
-What makes two runs give byte-identical files: nbclient records no timings, widget model ids
+What makes two runs give byte-identical files: nbclient records no timings, stream chunks are
+merged per stream as nbval merges them, widget model ids
 (random UUIDs) are replaced by ids derived from the cell's position, no widget state is stored,
 and in cells marked NBVAL_IGNORE_OUTPUT (timings, live devices) the patterns of
 tests/nbval_sanitize.cfg are applied, the same ones nbval applies when it compares.
@@ -19,6 +20,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbval.plugin import coalesce_streams
 
 ROOT = Path(__file__).resolve().parent.parent
 SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -48,6 +50,9 @@ def normalize(nb: nbformat.NotebookNode, patterns) -> None:
         if cell.cell_type != "code":
             continue
         code_index += 1
+        # A cell's stdout arrives in chunks whose split depends on timing; nbval merges them
+        # before comparing, and so do we before storing.
+        cell.outputs = coalesce_streams(cell.get("outputs", []))
         ignored = IGNORE_MARK in cell.source
         for k, output in enumerate(cell.get("outputs", [])):
             data = output.get("data", {})

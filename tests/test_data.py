@@ -1,0 +1,282 @@
+"""Finding, verifying and loading Fashion-MNIST, on tiny files in the real IDX format."""
+import gzip
+import hashlib
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import data as hdata
+from helpers.data import DataError, FileSpec, Minibatches, load_fashion_mnist, parse_idx
+
+N_TRAIN, N_TEST = 20, 10
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """The IDX encoding of a uint8 array: 0, 0, type 0x08, ndim, big-endian uint32 dims, data."""
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def tiny_contents(seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "train-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (N_TRAIN, 28, 28))),
+        "train-labels-idx1-ubyte.gz": idx_bytes(np.arange(N_TRAIN) % 10),
+        "t10k-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (N_TEST, 28, 28))),
+        "t10k-labels-idx1-ubyte.gz": idx_bytes(np.arange(N_TEST) % 10),
+    }
+
+
+def specs_for(contents):
+    return {name: FileSpec(len(c), hashlib.sha256(c).hexdigest()) for name, c in contents.items()}
+
+
+def write_gz(folder: Path, contents) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in contents.items():
+        (folder / name).write_bytes(gzip.compress(content))
+    return folder
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    """Point every search location at empty temp folders; return them."""
+    root, debian, env = tmp_path / "project", tmp_path / "debian", tmp_path / "mine"
+    (root / "data").mkdir(parents=True)
+    monkeypatch.setattr(hdata, "PROJECT_ROOT", root)
+    monkeypatch.setattr(hdata, "DEBIAN_DIR", debian)
+    monkeypatch.delenv(hdata.ENV_VAR, raising=False)
+    return {"env": env, "data": root / "data", "debian": debian}
+
+
+@pytest.fixture
+def contents():
+    return tiny_contents()
+
+
+@pytest.fixture
+def specs(contents):
+    return specs_for(contents)
+
+
+def test_idx_round_trip():
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    out = parse_idx(idx_bytes(array))
+    assert out.shape == (2, 3, 4) and np.array_equal(out, array) and out.flags.writeable
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x00\x00\x0d\x01\x00\x00\x00\x01\x00", "bad magic"),
+    (bytes([0, 0, 8, 1]) + struct.pack(">I", 5) + b"abc", "promises shape"),
+])
+def test_idx_rejects_bad_headers(content, message):
+    with pytest.raises(DataError, match=message):
+        parse_idx(content)
+
+
+@pytest.mark.parametrize("where", ["env", "data", "debian"])
+def test_each_source_is_found(places, contents, specs, monkeypatch, where):
+    write_gz(places[where], contents)
+    if where == "env":
+        monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
+    ds = load_fashion_mnist(specs=specs, download_if_missing=False)
+    assert set(ds.sources.values()) == {places[where] / name for name in contents}
+    assert ds.train_images.shape == (N_TRAIN, 1, 28, 28) and ds.train_images.dtype == torch.float32
+    assert ds.test_images.shape == (N_TEST, 1, 28, 28)
+    assert 0.0 <= ds.train_images.min() and ds.train_images.max() <= 1.0
+    assert ds.train_labels.dtype == torch.int64 and ds.train_labels.tolist() == [i % 10 for i in range(N_TRAIN)]
+    expected = np.frombuffer(contents["train-images-idx3-ubyte.gz"][16:], np.uint8).reshape(N_TRAIN, 28, 28)
+    assert torch.equal(load_fashion_mnist(raw=True, specs=specs, download_if_missing=False).train_images,
+                       torch.from_numpy(expected.copy()))
+
+
+def test_torchvision_layout_inside_data_is_found(places, contents, specs):
+    folder = write_gz(places["data"] / "FashionMNIST" / "raw", contents)
+    ds = load_fashion_mnist(specs=specs, download_if_missing=False)
+    assert all(path.parent == folder for path in ds.sources.values())
+
+
+def test_search_order_prefers_env_then_data_then_debian(places, contents, specs, monkeypatch):
+    for where in ("env", "data", "debian"):
+        write_gz(places[where], contents)
+    monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
+    assert {p.parent for p in hdata.find_files(specs, False).values()} == {places["env"]}
+    monkeypatch.delenv(hdata.ENV_VAR)
+    assert {p.parent for p in hdata.find_files(specs, False).values()} == {places["data"]}
+
+
+def test_missing_everywhere_names_files_places_and_fixes(places, specs):
+    with pytest.raises(DataError) as err:
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+    message = str(err.value)
+    assert "train-images-idx3-ubyte.gz" in message
+    assert str(places["data"]) in message and str(places["debian"]) in message
+    assert "FASHION_MNIST_DIR" in message and "apt-get install dataset-fashion-mnist" in message
+    assert "1." in message and "2." in message and "3." in message
+
+
+def test_truncated_file_is_caught(places, contents, specs):
+    write_gz(places["data"], contents)
+    path = places["data"] / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz is truncated") as err:
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+    assert str(path) in str(err.value) and "Three ways to fix it" in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__  # no deep chained traceback
+
+
+def test_corrupt_content_is_caught_by_checksum(places, contents, specs):
+    bad = dict(contents)
+    flipped = bytearray(bad["t10k-labels-idx1-ubyte.gz"])
+    flipped[-1] ^= 0xFF  # valid gzip, right size, wrong bytes
+    bad["t10k-labels-idx1-ubyte.gz"] = bytes(flipped)
+    write_gz(places["data"], bad)
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz is corrupt: its SHA-256"):
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+
+
+def test_corrupt_gzip_stream_is_caught(places, contents, specs):
+    write_gz(places["data"], contents)
+    path = places["data"] / "t10k-images-idx3-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz is (corrupt|truncated)"):
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+
+
+def test_wrong_size_is_caught(places, contents, specs):
+    write_gz(places["data"], contents)
+    wrong = {**specs, "train-labels-idx1-ubyte.gz": FileSpec(999, specs["train-labels-idx1-ubyte.gz"].sha256)}
+    with pytest.raises(DataError, match=r"decompresses to 28 bytes, expected 999"):
+        load_fashion_mnist(specs=wrong, download_if_missing=False)
+
+
+def fake_torchvision(contents, truncate=None):
+    """A stand-in for torchvision's download: writes the files where torchvision would."""
+    def download(dest: Path):
+        raw = dest / "FashionMNIST" / "raw"
+        write_gz(raw, contents)
+        if truncate:
+            (raw / truncate).write_bytes((raw / truncate).read_bytes()[:50])
+    return download
+
+
+def test_download_is_the_last_resort_and_lands_verified_in_data(places, contents, specs, monkeypatch):
+    monkeypatch.setattr(hdata, "_download_with_torchvision", fake_torchvision(contents))
+    ds = load_fashion_mnist(specs=specs)
+    assert {p.parent for p in ds.sources.values()} == {places["data"]}
+    assert sorted(p.name for p in places["data"].iterdir()) == sorted(contents)  # no staging left
+
+
+def test_nothing_is_downloaded_when_a_local_copy_exists(places, contents, specs, monkeypatch):
+    write_gz(places["debian"], contents)
+
+    def must_not_download(dest):
+        raise AssertionError("downloaded although a local copy exists")
+    monkeypatch.setattr(hdata, "_download_with_torchvision", must_not_download)
+    load_fashion_mnist(specs=specs)
+
+
+def test_failed_download_leaves_no_partial_file(places, contents, specs, monkeypatch):
+    monkeypatch.setattr(hdata, "_download_with_torchvision",
+                        fake_torchvision(contents, truncate="train-images-idx3-ubyte.gz"))
+    with pytest.raises(DataError, match="truncated"):
+        load_fashion_mnist(specs=specs)
+    assert list(places["data"].iterdir()) == []
+
+
+def test_no_data_and_no_network_gives_the_clear_message(places, specs, monkeypatch):
+    import torchvision
+    # Port 9 on loopback refuses at once: the real torchvision download code, failing fast and offline.
+    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+    with pytest.raises(DataError) as err:
+        load_fashion_mnist(specs=specs)
+    message = str(err.value)
+    assert "downloading it failed" in message and "Three ways to fix it" in message
+    assert list(places["data"].iterdir()) == []
+
+
+# --- the minibatch iterator -------------------------------------------------------------
+
+def toy(n=10):
+    return torch.arange(n * 3, dtype=torch.float32).reshape(n, 3), torch.arange(n)
+
+
+def test_minibatch_shapes_and_last_batch():
+    X, y = toy(10)
+    batches = list(Minibatches(X, y, batch_size=4, shuffle=False))
+    assert len(Minibatches(X, y, 4)) == 3 == len(batches)
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    assert batches[0][0].shape == (4, 3) and torch.equal(batches[0][1], torch.tensor([0, 1, 2, 3]))
+
+
+def test_each_epoch_visits_every_example_once_with_features_kept_with_labels():
+    X, y = toy(37)
+    loader = Minibatches(X, y, batch_size=8, seed=3)
+    for _ in range(2):
+        seen = torch.cat([yb for _, yb in loader])
+        assert sorted(seen.tolist()) == list(range(37))
+        for Xb, yb in loader:
+            assert torch.equal(Xb[:, 0], yb.float() * 3)
+
+
+def test_seeded_order_is_reproducible_and_changes_per_epoch_and_seed():
+    X, y = toy(50)
+
+    def epochs(seed, k=3):
+        loader = Minibatches(X, y, batch_size=10, seed=seed)
+        return [torch.cat([yb for _, yb in loader]).tolist() for _ in range(k)]
+    first, again, other = epochs(0), epochs(0), epochs(1)
+    assert first == again
+    assert first[0] != first[1]
+    assert first != other
+
+
+def test_batches_stay_on_the_data_device():
+    X, y = toy(6)
+    Xb, yb = next(iter(Minibatches(X, y, 4)))
+    assert Xb.device == X.device and yb.device == y.device
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"X": torch.zeros(3, 2), "y": torch.zeros(4), "batch_size": 2}, "same number of examples"),
+    ({"X": torch.zeros(3, 2), "y": torch.zeros(3), "batch_size": 0}, "positive integer"),
+])
+def test_minibatches_reject_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Minibatches(**kwargs)
+
+
+# --- the real data, where it is on this machine ---------------------------------------
+
+def real_data_present():
+    try:
+        hdata.find_files(download_if_missing=False)
+        return True
+    except DataError:
+        return False
+
+
+@pytest.mark.skipif(not real_data_present(), reason="Fashion-MNIST is not on this machine (see data/README.md)")
+def test_real_fashion_mnist_counts_shapes_and_mean():
+    ds = load_fashion_mnist()
+    assert ds.train_images.shape == (60_000, 1, 28, 28) and ds.test_images.shape == (10_000, 1, 28, 28)
+    assert torch.equal(ds.train_labels.bincount(), torch.full((10,), 6_000))
+    assert torch.equal(ds.test_labels.bincount(), torch.full((10,), 1_000))
+    assert abs(ds.train_images.mean().item() - 0.2860) < 5e-5
+    assert len(ds.text_labels) == 10 and ds.text_labels[0] == "t-shirt" and ds.text_labels[9] == "ankle boot"
+
+
+def test_torchvision_layout_is_readable_by_torchvision(places, tmp_path, monkeypatch):
+    """The real torchvision dataset class reads what write_torchvision_layout writes."""
+    import torchvision
+    contents = tiny_contents()
+    write_gz(places["data"], contents)
+    raw = hdata.write_torchvision_layout(tmp_path / "tv", specs_for(contents))
+    assert sorted(p.name for p in raw.iterdir()) == sorted(n.removesuffix(".gz") for n in contents)
+    dataset = torchvision.datasets.FashionMNIST(str(tmp_path / "tv"), train=True, download=False)
+    assert len(dataset) == N_TRAIN and dataset.targets.tolist() == [i % 10 for i in range(N_TRAIN)]

@@ -1,0 +1,63 @@
+"""Device choice, seeding and the shared plots."""
+import random
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+import helpers  # noqa: E402
+from helpers import device as hsetup  # noqa: E402
+
+
+@pytest.fixture
+def no_override(monkeypatch):
+    monkeypatch.delenv(hsetup.DEVICE_ENV_VAR, raising=False)
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [
+    (True, True, "cuda"), (False, True, "mps"), (False, False, "cpu"),
+])
+def test_device_fallback_order(monkeypatch, no_override, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(hsetup, "_mps_available", lambda: mps)
+    assert hsetup.choose_device().type == expected
+
+
+def test_device_override(monkeypatch):
+    monkeypatch.setenv(hsetup.DEVICE_ENV_VAR, "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert hsetup.choose_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("value, message", [("gpu9", "not a device name"), ("cuda", "does not have")])
+def test_bad_device_override_says_what_to_do(monkeypatch, value, message):
+    monkeypatch.setenv(hsetup.DEVICE_ENV_VAR, value)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=message):
+        hsetup.choose_device()
+
+
+def test_setup_seeds_every_generator(no_override):
+    def draws():
+        helpers.setup(seed=7)
+        return random.random(), np.random.rand(), torch.rand(1).item()
+    assert draws() == draws()
+    helpers.setup(seed=8)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) != draws()
+
+
+def test_plots_draw_without_error(monkeypatch):
+    import matplotlib.pyplot as plt
+    monkeypatch.setattr(plt, "show", lambda: None)
+    helpers.show_images(torch.rand(5, 1, 28, 28), titles=list("abcde"), ncols=3)
+    helpers.plot_confusion_matrix(torch.eye(3, dtype=torch.int64) * 5, ["a", "b", "c"], normalize=True)
+    plot = helpers.LivePlot("epoch", ["loss", "acc"], xlim=(1, 3))
+    for epoch in (1, 2, 3):
+        plot.add(epoch, (1.0 / epoch, 0.5 + 0.1 * epoch))
+    assert [list(line.get_xdata()) for line in plot.lines] == [[1.0, 2.0, 3.0]] * 2
+    with pytest.raises(ValueError, match="has 2 curves"):
+        plot.add(4, (1.0,))
+    plt.close("all")

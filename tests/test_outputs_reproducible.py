@@ -1,0 +1,56 @@
+"""`make outputs` is reproducible: executing a notebook twice gives the same file, byte for byte."""
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import run_notebooks  # noqa: E402
+
+# A notebook with a timing cell, figures and a widget exercises every normalisation.
+REGENERATED = "01_softmax.ipynb"
+
+
+def test_normalize_masks_what_varies_between_runs_and_nothing_else():
+    nb = nbformat.v4.new_notebook()
+    timing = nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nprint(t)")
+    timing.outputs = [nbformat.v4.new_output("stream", text="took 1.234 s on device: cuda:0\n")]
+    plain = nbformat.v4.new_code_cell("print(t)")
+    plain.outputs = [nbformat.v4.new_output("stream", text="took 1.234 s\n")]
+    widget = nbformat.v4.new_code_cell("slider")
+    widget.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
+    widget.outputs = [nbformat.v4.new_output("execute_result", execution_count=3, data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "9f1c0e1e3b2a4c6d", "version_major": 2},
+        "text/plain": "IntSlider(value=3)"})]
+    nb.cells = [timing, plain, widget]
+    nb.metadata["widgets"] = {"state": {}}
+
+    run_notebooks.normalize(nb, run_notebooks.sanitize_patterns())
+
+    assert nb.cells[0].outputs[0]["text"] == "took <time> on device: <device>\n"
+    assert nb.cells[1].outputs[0]["text"] == "took 1.234 s\n"  # checked by nbval, so left alone
+    assert nb.cells[2].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "cell3-output0"
+    assert "execution" not in nb.cells[2].metadata and "widgets" not in nb.metadata
+
+
+def test_a_failing_notebook_is_left_unchanged(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('on purpose')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    assert run_notebooks.main([str(path)]) == 1
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["broken.ipynb"]
+
+
+@pytest.mark.skipif(not (ROOT / "notebooks" / REGENERATED).exists(), reason=f"{REGENERATED} not written yet")
+def test_executing_twice_gives_identical_files(tmp_path):
+    copy = tmp_path / REGENERATED
+    shutil.copy(ROOT / "notebooks" / REGENERATED, copy)
+    run_notebooks.run(copy)
+    first = copy.read_bytes()
+    run_notebooks.run(copy)
+    assert copy.read_bytes() == first, f"{REGENERATED} changes from one execution to the next"
