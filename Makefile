@@ -35,7 +35,7 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)
 
 data: $(STAMP)
-	$(BIN)/python -m helpers.data
+	$(BIN)/python -m helpers
 
 lab: data
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)

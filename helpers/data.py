@@ -257,17 +257,3 @@ class Minibatches:
             for start in range(0, n, self.batch_size):
                 yield self.X[start:start + self.batch_size], self.y[start:start + self.batch_size]
 
-
-if __name__ == "__main__":
-    # `python -m helpers.data`: find (or fetch) the data and say where it is; used by `make data`.
-    import sys
-    import time
-    try:
-        start = time.perf_counter()
-        data = load_fashion_mnist()
-    except DataError as err:
-        sys.exit(f"error: {err}")
-    print(f"Fashion-MNIST: {len(data.train_images):,} training and {len(data.test_images):,} test images, "
-          f"verified, loaded in {time.perf_counter() - start:.2f} s from")
-    for name, path in data.sources.items():
-        print(f"  {path}")
