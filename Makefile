@@ -65,7 +65,7 @@ student: $(STAMP)
 	$(BIN)/python tools/make_student.py
 
 html: $(STAMP)
-	$(BIN)/python tools/make_html.py
+	$(BIN)/python tools/make_html.py $(HTML_ARGS)
 
 clean:
 	rm -rf build

@@ -1,0 +1,208 @@
+"""The rendered site (tools/make_html.py), checked in a real headless browser.
+
+The browser is Debian's chromium (`apt-get install -y chromium`). Without it these tests fail,
+saying how to install it, unless COURSE_ALLOW_NO_BROWSER=1 is set outside CI, which skips them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import make_html  # noqa: E402
+import make_index  # noqa: E402
+
+ALLOW_NO_BROWSER = "COURSE_ALLOW_NO_BROWSER"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+PNG_IMG = re.compile(r"<img\b[^>]*\bsrc=\"data:image/png;base64,", re.IGNORECASE)
+
+
+def find_chromium() -> str:
+    """The browser's path; fails (or, where allowed, skips) with instructions when it is missing."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    message = ("chromium is not installed, so the rendered site cannot be checked in a browser. "
+               "Install it with `apt-get install -y chromium` (Debian/Ubuntu).")
+    if os.environ.get(ALLOW_NO_BROWSER) == "1" and not os.environ.get("CI"):
+        pytest.skip(f"{message} ({ALLOW_NO_BROWSER}=1 allows skipping)")
+    pytest.fail(f"{message} To skip these tests on a machine without it, set {ALLOW_NO_BROWSER}=1 "
+                f"(ignored when CI is set).", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    return find_chromium()
+
+
+def browse(chromium: str, page: Path, *action: str) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *action, page.as_uri()],
+                              capture_output=True, text=True, timeout=180)
+
+
+def dom_after_load(chromium: str, page: Path) -> str:
+    result = browse(chromium, page, "--dump-dom")
+    assert result.returncode == 0 and "<html" in result.stdout, f"chromium failed on {page}:\n{result.stderr[-2000:]}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    """A copy of the course's notebooks and README, so that the site and the expectations agree."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".*"))
+    if (ROOT / "README.md").exists():
+        shutil.copy(ROOT / "README.md", root / "README.md")
+    return root
+
+
+@pytest.fixture(scope="module")
+def course(snapshot):
+    infos, notebooks = make_index.read_course(snapshot)
+    if not infos:
+        pytest.skip("no notebooks yet")
+    return infos, notebooks
+
+
+@pytest.fixture(scope="module")
+def site(snapshot, course, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "html"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_html.py"), "--root", str(snapshot),
+                             "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def png_outputs(nb) -> int:
+    return sum("image/png" in output.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
+               for output in cell.outputs)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.extend(value for name, value in attrs if name == "href" and value)
+
+
+def relative_hrefs(page_html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(page_html)
+    return [href for href in parser.hrefs
+            if not href.startswith("#") and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href)]
+
+
+# ------------------------------------------------------------------------------------- the site
+
+def test_site_has_a_page_per_notebook(course, site):
+    infos, _ = course
+    assert sorted(p.name for p in site.iterdir()) == sorted(["index.html"] + [f"{i.path.stem}.html" for i in infos])
+
+
+def test_index_page_lists_every_notebook(chromium, course, site):
+    infos, _ = course
+    dom = dom_after_load(chromium, site / "index.html")
+    for info in infos:
+        assert f'href="{info.path.stem}.html"' in dom, f"index does not link to {info.path.stem}.html"
+        assert info.heading.replace("&", "&amp;") in dom, f"index does not show {info.heading!r}"
+    rows = re.findall(r"<tr>\s*<td class=\"title\">", dom)
+    assert len(rows) == len(infos)
+
+
+def test_notebook_pages_show_their_figures(chromium, course, site):
+    infos, notebooks = course
+    with_figures = [(info, png_outputs(notebooks[info.path])) for info in infos
+                    if png_outputs(notebooks[info.path])]
+    assert with_figures, "no notebook has a stored figure to look for"
+    for info, figures in with_figures:
+        dom = dom_after_load(chromium, site / f"{info.path.stem}.html")
+        shown = len(PNG_IMG.findall(dom))
+        assert shown >= figures > 0, f"{info.path.stem}.html shows {shown} of its {figures} figures"
+        assert info.heading in dom
+
+
+def test_links_stay_inside_the_site(course, site):
+    """Nav and README links to notebooks point to .html pages that exist; none to .ipynb or README.md."""
+    infos, _ = course
+    for page in sorted(site.glob("*.html")):
+        hrefs = relative_hrefs(page.read_text(encoding="utf-8"))
+        for href in hrefs:
+            target = href.split("#", 1)[0]
+            assert not target.endswith((".ipynb", ".md")), f"{page.name} links to {href}"
+            if target:
+                assert (site / target).exists(), f"{page.name} links to {href}, which is not in the site"
+        if page.name != "index.html":
+            assert "index.html" in hrefs, f"{page.name} has no link back to the index"
+    if len(infos) > 1:
+        second = relative_hrefs((site / f"{infos[1].path.stem}.html").read_text(encoding="utf-8"))
+        assert f"{infos[0].path.stem}.html" in second and "index.html" in second
+
+
+def test_screenshot_of_a_page_is_drawn(chromium, course, site, tmp_path):
+    infos, notebooks = course
+    page = next((site / f"{i.path.stem}.html" for i in infos if png_outputs(notebooks[i.path])), site / "index.html")
+    shot = tmp_path / "page.png"
+    result = browse(chromium, page, "--window-size=1280,1600", f"--screenshot={shot}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000  # not a blank page
+
+
+# ------------------------------------------------------------------------------- without a browser
+
+def test_site_links_rewrites_notebook_and_readme_links():
+    markdown = ("[← 00 · Data](00_data.ipynb) · [index](../README.md) · [02 · Loss →](02_loss.ipynb#top) "
+                "[web](https://example.org/x.ipynb) [other](../data/README.md)")
+    assert make_html.site_links(markdown) == (
+        "[← 00 · Data](00_data.html) · [index](index.html) · [02 · Loss →](02_loss.html#top) "
+        "[web](https://example.org/x.ipynb) [other](../data/README.md)")
+
+
+def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    for number, stem in (("00", "00_a"), ("01", "01_b")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+            f"# {number} · Notebook {stem}\n\n**In one line:** About *{stem}*.\n\n**Needs:** nothing")])
+        nbformat.write(nb, root / "notebooks" / f"{stem}.ipynb")
+    before = {p.name: p.read_bytes() for p in (root / "notebooks").iterdir()}
+    out = tmp_path / "site"
+    (out).mkdir()
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    pages = make_html.build(root, out)
+    assert sorted(p.name for p in out.iterdir()) == ["00_a.html", "01_b.html", "index.html"]
+    assert [p.name for p in pages] == ["index.html", "00_a.html", "01_b.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]  # no temporary folders left
+    page = (out / "00_a.html").read_text(encoding="utf-8")
+    assert 'href="index.html"' in page and 'href="01_b.html"' in page  # nav added although the notebook has none
+    assert "<em>00_a</em>" in (out / "index.html").read_text(encoding="utf-8")
+    assert {p.name: p.read_bytes() for p in (root / "notebooks").iterdir()} == before  # notebooks untouched
+
+
+@pytest.mark.parametrize("allow, ci, outcome", [(None, None, "fail"), ("1", None, "skip"), ("1", "true", "fail")])
+def test_missing_browser_fails_unless_skipping_is_allowed(monkeypatch, allow, ci, outcome):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    for name, value in ((ALLOW_NO_BROWSER, allow), ("CI", ci)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception
+    with pytest.raises(expected, match="apt-get install -y chromium"):
+        find_chromium()

@@ -1,0 +1,172 @@
+"""Render the executed notebooks as a static web site, without running them again.
+
+    python tools/make_html.py [--root ROOT] [--out DIR]
+
+Writes DIR (default build/html/) with one page per notebooks/NN_name.ipynb, made by nbconvert's
+HTML exporter from the outputs stored in the notebook (figures embedded as data: URIs, so every
+page is a single self-contained file), and index.html, the table of notebooks built from the same
+title cells as the README's (see tools/make_index.py).
+
+Links are made to work inside the site: a link to another notebook (``01_softmax.ipynb``) points
+to its page (``01_softmax.html``) and the navigation cells' index link (``../README.md``) points
+to index.html. Formulas are typeset by MathJax, loaded from nbconvert's CDN address unless
+--mathjax-url says otherwise. The navigation cells are generated here too when a notebook lacks them (the
+notebook files themselves are never changed). The folder is replaced in one step, as in
+tools/make_student.py.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import mistune
+from nbconvert import HTMLExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_index  # noqa: E402  (the title cells are read the same way as for the README)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
+# Inline markdown links to a notebook or to the README (relative, no scheme).
+_NOTEBOOK_LINK = re.compile(r"(\]\()([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")
+_README_LINK = re.compile(r"(\]\()(?:\.\./)?README\.md(?:#[^)\s]*)?\)")
+
+
+def site_links(markdown: str) -> str:
+    """Markdown with links to notebooks and to the README re-pointed to the site's pages."""
+    markdown = _NOTEBOOK_LINK.sub(lambda m: f"{m[1]}{Path(m[2]).name}.html{m[3]}", markdown)
+    return _README_LINK.sub(lambda m: f"{m[1]}index.html)", markdown)
+
+
+def site_notebook(nb, infos, position):
+    """A copy of `nb` as it appears in the site: current nav cells, links to pages."""
+    nb = copy.deepcopy(nb)
+    make_index.apply_nav(nb, make_index.nav_source(infos, position))
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = site_links(cell.source)
+    return nb
+
+
+def _inline_markdown(text: str) -> str:
+    rendered = mistune.html(text).strip()
+    return rendered[3:-4] if rendered.startswith("<p>") and rendered.endswith("</p>") else rendered
+
+
+def course_title(root: Path) -> str:
+    readme = root / "README.md"
+    if readme.exists():
+        for line in readme.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return DEFAULT_COURSE_TITLE
+
+
+INDEX_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
+       margin: 0; background: #fafafa; line-height: 1.5; }
+main { max-width: 60rem; margin: 2.5rem auto; padding: 0 1.5rem; }
+h1 { font-size: 1.9rem; margin-bottom: 0.3rem; }
+p.lead { color: #555; margin-top: 0; }
+table { border-collapse: collapse; width: 100%; background: white; box-shadow: 0 1px 3px #0002; }
+th, td { text-align: left; vertical-align: top; padding: 0.7rem 0.9rem; border-bottom: 1px solid #e4e4e4; }
+th { background: #f0f3f7; font-weight: 600; }
+td.title { width: 15rem; font-weight: 600; }
+td.needs { color: #555; font-size: 0.92rem; }
+a { color: #1a5fb4; text-decoration: none; }
+a:hover { text-decoration: underline; }
+"""
+
+
+def index_page(infos, title: str) -> str:
+    rows = "\n".join(
+        f'<tr><td class="title"><a href="{html.escape(info.path.stem)}.html">{html.escape(info.heading)}</a></td>'
+        f'<td class="one-line">{_inline_markdown(info.one_line)}</td>'
+        f'<td class="needs">{_inline_markdown(info.needs)}</td></tr>'
+        for info in infos)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{INDEX_STYLE}</style>
+</head>
+<body>
+<main>
+<h1>{html.escape(title)}</h1>
+<p class="lead">{len(infos)} notebooks, shown with the outputs they produced when last run.
+Open one to read it; run it yourself in JupyterLab (<code>make lab</code>).</p>
+<table id="notebooks">
+<thead><tr><th>Notebook</th><th>In one line</th><th>Needs</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</main>
+</body>
+</html>
+"""
+
+
+def build(root: Path, out_dir: Path, mathjax_url: str | None = None) -> list[Path]:
+    """Render the site into `out_dir` (replaced atomically); the pages written."""
+    infos, notebooks = make_index.read_course(root)
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    if mathjax_url:
+        exporter.mathjax_url = mathjax_url
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    pages = []
+    try:
+        for position, info in enumerate(infos):
+            nb = site_notebook(notebooks[info.path], infos, position)
+            resources = {"metadata": {"name": info.heading, "path": str(info.path.parent)}}
+            body, _ = exporter.from_notebook_node(nb, resources=resources)
+            page = staging / f"{info.path.stem}.html"
+            page.write_text(body, encoding="utf-8")
+            pages.append(out_dir / page.name)
+        (staging / "index.html").write_text(index_page(infos, course_title(root)), encoding="utf-8")
+        os.chmod(staging, 0o755)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+            os.replace(out_dir, old / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out_dir / "index.html", *pages]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=ROOT, help="course folder (README.md, notebooks/)")
+    parser.add_argument("--out", type=Path, default=None, help="where the site goes (default ROOT/build/html)")
+    parser.add_argument("--mathjax-url", default=None,
+                        help="where pages load MathJax from (default: nbconvert's CDN address); e.g. "
+                             "file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML-full "
+                             "(Debian's libjs-mathjax) to read the site offline")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    out_dir = args.out or root / "build" / "html"
+    try:
+        pages = build(root, out_dir, args.mathjax_url)
+    except make_index.CourseIndexError as err:
+        print(f"make_html: nothing written:\n{err}", file=sys.stderr)
+        return 1
+    print(f"site: {len(pages)} page(s) in {out_dir}; open {out_dir / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
