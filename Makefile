@@ -15,12 +15,13 @@ export MKL_NUM_THREADS := 2
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab test outputs index bench student html clean
+.PHONY: help env data lab test outputs index export bench student html clean
 help:
 	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
 	@echo "make index    regenerate the README's notebook table and every notebook's navigation links"
+	@echo "make export   regenerate helpers/training.py from the cells of notebook 04 tagged 'export'"
 	@echo "make bench    time the seeds' reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
 	@echo "make html     render the executed notebooks as a static site in build/html"
@@ -48,6 +49,9 @@ outputs: $(STAMP)
 
 index: $(STAMP)
 	$(BIN)/python tools/make_index.py
+
+export: $(STAMP)
+	$(BIN)/python tools/export_lessons.py
 
 # The benchmark compares against the d2l package itself. d2l pins ancient numpy/pandas/scipy
 # exactly and would break this environment, so it goes in with --no-deps, beside the few

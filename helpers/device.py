@@ -45,13 +45,17 @@ def seed_everything(seed: int = 0) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def setup(seed: int = 0) -> torch.device:
-    """Seed everything, set print and plot options, and return the device to compute on.
+def setup(seed: int = 0, threads: int = 1) -> torch.device:
+    """Seed everything, set print, thread and plot options, and return the device to compute on.
 
     Tensors and arrays print with 4 decimals and no scientific notation; figures are PNG
-    (SVG output embeds a date and would change at every run) at a fixed size.
+    (SVG output embeds a date and would change at every run) at a fixed size. PyTorch runs on
+    ``threads`` CPU threads, one by default: the course's matrix products are too small to gain
+    from splitting, threads that wait for each other slow every step on a busy CPU, and one
+    thread sums floats in the same order on any machine, so stored outputs reproduce everywhere.
     """
     seed_everything(seed)
+    torch.set_num_threads(threads)
     torch.set_printoptions(precision=4, sci_mode=False)
     np.set_printoptions(precision=4, suppress=True)
     import matplotlib

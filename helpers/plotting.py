@@ -26,7 +26,9 @@ def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, cmap: s
     n = len(images)
     ncols = min(ncols, n)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * 1.15), squeeze=False)
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    row_height = scale + 0.17 * title_lines  # room for multi-line titles above each image
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * row_height), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:

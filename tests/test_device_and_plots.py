@@ -49,6 +49,17 @@ def test_setup_seeds_every_generator(no_override):
     assert (random.random(), np.random.rand(), torch.rand(1).item()) != draws()
 
 
+def test_setup_runs_torch_on_one_thread_unless_asked(no_override):
+    before = torch.get_num_threads()
+    try:
+        helpers.setup(seed=0)
+        assert torch.get_num_threads() == 1
+        helpers.setup(seed=0, threads=2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_plots_draw_without_error(monkeypatch):
     import matplotlib.pyplot as plt
     monkeypatch.setattr(plt, "show", lambda: None)

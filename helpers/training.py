@@ -1,0 +1,124 @@
+# GENERATED FILE: DO NOT EDIT.
+# It is written by tools/export_lessons.py from the code cells tagged "export" in
+# notebooks/04_softmax_regression_scratch.ipynb. Change the code there, then run
+#     python tools/export_lessons.py
+# `python tools/export_lessons.py --check` (run by tests/test_lesson_export.py) fails while the
+# two disagree, so an edit made here by hand would not survive.
+"""Softmax regression from scratch: the model, loss, metrics and training loop that notebook 04 builds
+and the later notebooks reuse.
+"""
+
+from typing import NamedTuple
+
+import torch
+
+
+def init_params(num_inputs=784, num_outputs=10, sigma=0.01, device="cpu"):
+    """Weights W ~ N(0, sigma²) of shape (num_inputs, num_outputs) and zero biases b, tracked by autograd."""
+    W = torch.normal(0.0, sigma, size=(num_inputs, num_outputs)).to(device).requires_grad_()
+    b = torch.zeros(num_outputs, device=device, requires_grad=True)
+    return W, b
+
+
+def softmax(O):
+    """Row-wise softmax of a (batch, classes) tensor of logits (the plain formula: no overflow guard)."""
+    O_exp = torch.exp(O)
+    return O_exp / O_exp.sum(dim=1, keepdim=True)
+
+
+def softmax_regression(X, W, b):
+    """Class probabilities (n, q) for a batch X of n examples of W.shape[0] values each, e.g. (n, 1, 28, 28)."""
+    return softmax(X.reshape(-1, W.shape[0]) @ W + b)
+
+
+def cross_entropy(y_hat, y):
+    """Per-example cross-entropy -log y_hat[i, y[i]], for probabilities y_hat (n, q) and class indices y (n,)."""
+    rows = torch.arange(len(y_hat), device=y_hat.device)
+    return -torch.log(y_hat[rows, y])
+
+
+def accuracy(y_hat, y):
+    """Number of rows of y_hat whose largest entry is in column y: a 0-d tensor on y's device."""
+    return (y_hat.argmax(dim=1) == y).sum()
+
+
+class Accumulator:
+    """Running sums of n quantities; tensors are summed where they live, read back as floats on access."""
+
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *values):
+        if len(values) != len(self.data):
+            raise ValueError(f"Accumulator holds {len(self.data)} sums but got {len(values)} values")
+        self.data = [total + (value.detach() if isinstance(value, torch.Tensor) else value)
+                     for total, value in zip(self.data, values)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, i):
+        return float(self.data[i])
+
+
+def evaluate_accuracy(net, batches):
+    """Fraction of correct predictions of net over the (X, y) minibatches of batches."""
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    totals = Accumulator(2)  # correct predictions, examples
+    with torch.no_grad():
+        for X, y in batches:
+            totals.add(accuracy(net(X), y), len(y))
+    return totals[0] / totals[1]
+
+
+def sgd(params, lr, batch_size):
+    """One minibatch SGD step; each param.grad must hold the gradient of the loss summed over the batch."""
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+def train_epoch(net, batches, loss, updater):
+    """Train net for one pass over batches; return (mean training loss, training accuracy).
+
+    loss(y_hat, y) gives one loss per example. updater is either a torch.optim optimizer, which is
+    given the gradient of the mean loss, or a function updater(batch_size) (e.g. a call to sgd),
+    which is given the gradient of the summed loss.
+    """
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    totals = Accumulator(3)  # summed loss, correct predictions, examples
+    for X, y in batches:
+        y_hat = net(X)
+        batch_loss = loss(y_hat, y).sum()
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            (batch_loss / len(y)).backward()
+            updater.step()
+        else:
+            batch_loss.backward()
+            updater(len(y))
+        totals.add(batch_loss, accuracy(y_hat, y), len(y))
+    return totals[0] / totals[2], totals[1] / totals[2]
+
+
+class EpochStats(NamedTuple):
+    train_loss: float
+    train_acc: float
+    test_acc: float
+
+
+def train(net, train_batches, test_batches, loss, num_epochs, updater, plot=None):
+    """Train for num_epochs, evaluating on test_batches after each; return one EpochStats per epoch.
+
+    plot, if given, receives plot.add(epoch, (train_loss, train_acc, test_acc)) after each epoch.
+    """
+    history = []
+    for epoch in range(1, num_epochs + 1):
+        train_loss, train_acc = train_epoch(net, train_batches, loss, updater)
+        history.append(EpochStats(train_loss, train_acc, evaluate_accuracy(net, test_batches)))
+        if plot is not None:
+            plot.add(epoch, history[-1])
+    return history

@@ -1,0 +1,225 @@
+"""Time the seeds' reference training path against the course's, in one run (`make bench`).
+
+    python tools/bench.py [--epochs N] [--threads N] [--nbval]
+
+Both paths train the same model, softmax regression from scratch (W ~ N(0, 0.01²) of shape 784×10
+from the same seed, b = 0), with the same hyperparameters (batch 256, learning rate 0.1), for the
+same number of epochs (default 2), measuring the test accuracy after each epoch. Only the plumbing
+differs:
+
+- reference: the seeds' code on the d2l package itself (1.0.3): ``d2l.load_data_fashion_mnist``
+  (torchvision's dataset, ``ToTensor`` on every image, ``DataLoader(256, shuffle=True,
+  num_workers=4)``), ``d2l.accuracy``, ``d2l.Accumulator`` and ``d2l.sgd``. d2l 1.0.3's torch
+  module no longer has ``evaluate_accuracy`` and ``train_epoch_ch3``, so the seeds' versions of
+  those two are written out below, on top of d2l's own helpers.
+- course: ``helpers.load_fashion_mnist`` (whole tensors in memory, on the course's device),
+  ``helpers.Minibatches`` and the training code that notebook 04 exports (``helpers.training``).
+
+Both paths run with the same number of torch CPU threads: 1 by default, as notebooks 04 and 05 set
+(this model's matrix products are too small to split; the reference is faster with 1 thread too),
+or ``--threads N``.
+
+d2l's loader reads ``../data`` relative to the working directory and would try to download
+Fashion-MNIST there. The bench writes the decompressed files that the helpers found (verified) into
+a temporary ``data/FashionMNIST/raw/`` and runs the reference from a folder beside it, then restores
+the working directory and deletes the folder.
+
+``--nbval`` also times the whole nbval run of the course (``pytest notebooks/ -q``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import warnings
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from helpers import Minibatches, choose_device, load_fashion_mnist  # noqa: E402
+from helpers.data import FILES, find_files, read_verified  # noqa: E402
+from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd,  # noqa: E402
+                              softmax_regression, train_epoch)
+
+BATCH_SIZE, LR, SEED = 256, 0.1, 0
+COURSE_THREADS = 1  # what notebooks 04 and 05 set, used for both paths unless --threads says otherwise
+
+# The seeds' code as written: 4 workers on a 2-core machine, float() on a tensor that requires grad.
+warnings.filterwarnings("ignore", message="This DataLoader will create")
+warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
+
+
+@contextmanager
+def d2l_data_folder():
+    """A temporary folder laid out so that d2l's '../data' holds Fashion-MNIST; cwd restored after."""
+    previous = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
+        raw = Path(tmp) / "data" / "FashionMNIST" / "raw"
+        raw.mkdir(parents=True)
+        for name, path in find_files(download_if_missing=False).items():
+            # torchvision looks for the decompressed files, named without ".gz"
+            (raw / name.removesuffix(".gz")).write_bytes(read_verified(path, FILES[name]))
+        work = Path(tmp) / "work"
+        work.mkdir()
+        os.chdir(work)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
+
+
+def run_reference(num_epochs: int) -> dict:
+    """The seeds' path, on d2l's own loader and helpers (CPU, as in the seeds)."""
+    from d2l import torch as d2l
+
+    def softmax(X):
+        X_exp = torch.exp(X)
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    torch.manual_seed(SEED)
+    W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+
+    def net(X):
+        return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+    def cross_entropy_seed(y_hat, y):
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    def evaluate_accuracy_seed(net, data_iter):
+        if isinstance(net, torch.nn.Module):
+            net.eval()
+        metric = d2l.Accumulator(2)
+        with torch.no_grad():
+            for X, y in data_iter:
+                metric.add(d2l.accuracy(net(X), y), y.numel())
+        return metric[0] / metric[1]
+
+    def train_epoch_ch3(net, train_iter, loss, updater):
+        if isinstance(net, torch.nn.Module):
+            net.train()
+        metric = d2l.Accumulator(3)
+        for X, y in train_iter:
+            y_hat = net(X)
+            l = loss(y_hat, y)  # noqa: E741 (the seeds' name)
+            if isinstance(updater, torch.optim.Optimizer):
+                updater.zero_grad()
+                l.mean().backward()
+                updater.step()
+            else:
+                l.sum().backward()
+                updater(X.shape[0])
+            metric.add(float(l.sum()), d2l.accuracy(y_hat, y), y.numel())
+        return metric[0] / metric[2], metric[1] / metric[2]
+
+    def updater(batch_size):
+        return d2l.sgd([W, b], LR, batch_size)
+
+    with d2l_data_folder():
+        start = time.perf_counter()
+        train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE)
+        load_seconds = time.perf_counter() - start
+        epochs = []
+        for _ in range(num_epochs):
+            start = time.perf_counter()
+            train_loss, train_acc = train_epoch_ch3(net, train_iter, cross_entropy_seed, updater)
+            test_acc = evaluate_accuracy_seed(net, test_iter)
+            epochs.append((time.perf_counter() - start, train_loss, train_acc, test_acc))
+    return {"device": "cpu", "load": load_seconds, "epochs": epochs, "versions": f"d2l {version('d2l')}"}
+
+
+def run_course(num_epochs: int) -> dict:
+    """The course's path: tensors in memory, Minibatches, notebook 04's exported training code."""
+    device = choose_device()
+    start = time.perf_counter()
+    data = load_fashion_mnist(device=device)
+    load_seconds = time.perf_counter() - start
+    torch.manual_seed(SEED)
+    W, b = init_params(device=device)
+    train_batches = Minibatches(data.train_images, data.train_labels, BATCH_SIZE, seed=SEED)
+    test_batches = Minibatches(data.test_images, data.test_labels, 2048, shuffle=False)
+
+    def net(X):
+        return softmax_regression(X, W, b)
+
+    def updater(batch_size):
+        sgd([W, b], LR, batch_size)
+
+    epochs = []
+    for _ in range(num_epochs):
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch(net, train_batches, cross_entropy, updater)
+        test_acc = evaluate_accuracy(net, test_batches)  # reads the result: waits for the device
+        epochs.append((time.perf_counter() - start, train_loss, train_acc, test_acc))
+    return {"device": str(device), "load": load_seconds, "epochs": epochs}
+
+
+def report(name: str, description: str, result: dict) -> None:
+    print(f"{name}: {description}")
+    print(f"  device {result['device']}; data set ready in {result['load']:.2f} s")
+    for i, (seconds, train_loss, train_acc, test_acc) in enumerate(result["epochs"], start=1):
+        print(f"  epoch {i}: {seconds:6.2f} s   train loss {train_loss:.4f}, train acc {train_acc:.4f}, "
+              f"test acc {test_acc:.4f}")
+
+
+def time_nbval() -> None:
+    command = [sys.executable, "-m", "pytest", "notebooks/", "-q"]
+    print(f"nbval: timing `{' '.join(command[2:])}` (every notebook of the course, re-executed and compared)")
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    print(f"  {lines[-1] if lines else '(no output)'}")
+    print(f"  whole nbval run: {seconds:.1f} s (exit status {result.returncode})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the seeds' reference training path against the course's.")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs for each path (default 2)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help=f"torch CPU threads, for both paths (default {COURSE_THREADS}, as the notebooks set)")
+    parser.add_argument("--nbval", action="store_true", help="also time the whole nbval run: pytest notebooks/ -q")
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    threads = args.threads or COURSE_THREADS
+    torch.set_num_threads(threads)
+
+    print(f"Softmax regression from scratch, W ~ N(0, 0.01²) 784×10, batch {BATCH_SIZE}, lr {LR}, "
+          f"{args.epochs} epoch(s), test accuracy after each")
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPU(s), {threads} torch CPU thread(s) for both paths\n")
+
+    reference = run_reference(args.epochs)
+    report("reference", f"the seeds' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
+           "torchvision + ToTensor + DataLoader(256, shuffle, num_workers=4); d2l.accuracy, "
+           "d2l.Accumulator, d2l.sgd)", reference)
+    course = run_course(args.epochs)
+    report("course", "helpers.load_fashion_mnist (in memory) + helpers.Minibatches + helpers.training "
+           "(notebook 04's code)", course)
+
+    per_epoch = {name: sum(e[0] for e in r["epochs"]) / len(r["epochs"])
+                 for name, r in (("reference", reference), ("course", course))}
+    print("\nsummary")
+    print(f"  seconds per epoch (training + test evaluation): reference {per_epoch['reference']:.2f} s, "
+          f"course {per_epoch['course']:.2f} s")
+    print(f"  ratio: the course's path is {per_epoch['reference'] / per_epoch['course']:.1f}x faster")
+    print(f"  test accuracy after {args.epochs} epoch(s): reference {reference['epochs'][-1][3]:.4f}, "
+          f"course {course['epochs'][-1][3]:.4f}")
+    if args.nbval:
+        print()
+        time_nbval()
+    else:
+        print("  (nbval run not timed: add --nbval, e.g. `make bench BENCH_ARGS=--nbval`)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
