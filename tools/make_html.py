@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import copy
 import html
-import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import mistune
 from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import atomic_folder  # noqa: E402
 import make_index  # noqa: E402  (the title cells are read the same way as for the README)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,10 +120,8 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None) -> list[Pat
     exporter = HTMLExporter(template_name="lab", embed_images=True)
     if mathjax_url:
         exporter.mathjax_url = mathjax_url
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     pages = []
-    try:
+    with atomic_folder.replacing(out_dir) as staging:
         for position, info in enumerate(infos):
             nb = site_notebook(notebooks[info.path], infos, position)
             resources = {"metadata": {"name": info.heading, "path": str(info.path.parent)}}
@@ -134,17 +130,6 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None) -> list[Pat
             page.write_text(body, encoding="utf-8")
             pages.append(out_dir / page.name)
         (staging / "index.html").write_text(index_page(infos, course_title(root)), encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)
-            os.replace(staging, out_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [out_dir / "index.html", *pages]
 
 

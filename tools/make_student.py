@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import atomic_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_TAG = "solution"
@@ -96,10 +96,8 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
     Returns the files written and how many solution cells were emptied.
     """
     sources = sorted(notebooks_dir.glob("*.ipynb"))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     solutions = 0
-    try:
+    with atomic_folder.replacing(out_dir) as staging:
         for source in sources:
             try:
                 nb = nbformat.read(source, as_version=4)
@@ -109,17 +107,6 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
                 raise StudentEditionError(f"{source}: {type(err).__name__}: {err}") from err
             solutions += sum(is_solution(cell) for cell in nb.cells)
             nbformat.write(student, staging / source.name)
-        os.chmod(staging, 0o755)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)  # move the previous edition aside...
-            os.replace(staging, out_dir)            # ...and the new one in, one rename each
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [out_dir / source.name for source in sources], solutions
 
 
