@@ -44,8 +44,8 @@ def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, cmap: s
 class LivePlot:
     """A training plot that redraws in place as points arrive and leaves one final figure.
 
-    In Jupyter it updates a single display (one output, not one per epoch); elsewhere it only
-    keeps the figure for ``savefig``. Usage::
+    In Jupyter it updates a single display (one output, not one per epoch); elsewhere it draws
+    nothing, though ``plot.fig`` holds the figure. Usage::
 
         plot = LivePlot(xlabel="epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, 10))
         for epoch in ...: plot.add(epoch + 1, (loss, train_acc, test_acc))
@@ -101,10 +101,6 @@ class LivePlot:
             self._handle = display(self.fig, display_id=True)
         else:
             self._handle.update(self.fig)
-
-    def savefig(self, path) -> None:
-        """Write the current figure to a file (for scripts run outside Jupyter)."""
-        self.fig.savefig(path)
 
 
 def plot_confusion_matrix(matrix, class_names, title: str = "confusion matrix",

@@ -15,9 +15,9 @@ differs:
 - course: ``helpers.load_fashion_mnist`` (whole tensors in memory, on the course's device),
   ``helpers.Minibatches`` and the training code that notebook 04 exports (``helpers.training``).
 
-Both paths run with the same number of torch CPU threads: 1 by default, as notebooks 04 and 05 set
-(this model's matrix products are too small to split; the reference is faster with 1 thread too),
-or ``--threads N``.
+Both paths run with the same number of torch CPU threads: what ``helpers.setup()`` sets for every
+notebook (1; this model's matrix products are too small to split, and the reference is faster with
+1 thread too), or ``--threads N``.
 
 d2l's loader reads ``../data`` relative to the working directory and would try to download
 Fashion-MNIST there. The bench writes the decompressed files that the helpers found (verified) into
@@ -44,13 +44,12 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from helpers import Minibatches, choose_device, load_fashion_mnist  # noqa: E402
-from helpers.data import FILES, find_files, read_verified  # noqa: E402
+from helpers import Minibatches, choose_device, load_fashion_mnist, setup  # noqa: E402
+from helpers.data import write_torchvision_layout  # noqa: E402
 from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd,  # noqa: E402
                               softmax_regression, train_epoch)
 
 BATCH_SIZE, LR, SEED = 256, 0.1, 0
-COURSE_THREADS = 1  # what notebooks 04 and 05 set, used for both paths unless --threads says otherwise
 
 # The seeds' code as written: 4 workers on a 2-core machine, float() on a tensor that requires grad.
 warnings.filterwarnings("ignore", message="This DataLoader will create")
@@ -62,11 +61,7 @@ def d2l_data_folder():
     """A temporary folder laid out so that d2l's '../data' holds Fashion-MNIST; cwd restored after."""
     previous = Path.cwd()
     with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
-        raw = Path(tmp) / "data" / "FashionMNIST" / "raw"
-        raw.mkdir(parents=True)
-        for name, path in find_files(download_if_missing=False).items():
-            # torchvision looks for the decompressed files, named without ".gz"
-            (raw / name.removesuffix(".gz")).write_bytes(read_verified(path, FILES[name]))
+        write_torchvision_layout(Path(tmp) / "data")
         work = Path(tmp) / "work"
         work.mkdir()
         os.chdir(work)
@@ -185,13 +180,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time the seeds' reference training path against the course's.")
     parser.add_argument("--epochs", type=int, default=2, help="epochs for each path (default 2)")
     parser.add_argument("--threads", type=int, default=None,
-                        help=f"torch CPU threads, for both paths (default {COURSE_THREADS}, as the notebooks set)")
+                        help="torch CPU threads, for both paths (default: what helpers.setup() sets for the notebooks)")
     parser.add_argument("--skip-nbval", action="store_true", help="do not time the whole nbval run (pytest notebooks/ -q)")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
-    threads = args.threads or COURSE_THREADS
-    torch.set_num_threads(threads)
+    if args.threads is None:
+        setup(seed=SEED)
+    elif args.threads < 1:
+        parser.error("--threads must be at least 1")
+    else:
+        setup(seed=SEED, threads=args.threads)
+    threads = torch.get_num_threads()
 
     print(f"Softmax regression from scratch, W ~ N(0, 0.01²) 784×10, batch {BATCH_SIZE}, lr {LR}, "
           f"{args.epochs} epoch(s), test accuracy after each")
