@@ -1,4 +1,4 @@
-"""Replace a whole output folder in one step, so that a failure never leaves it half-written."""
+"""Write a file or replace a whole folder in one step, so that a failure never leaves it half-written."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,28 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it and one rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_notebook(path: Path, nb) -> None:
+    """Write a notebook as nbformat.write would (ending in a newline), atomically."""
+    import nbformat
+    text = nbformat.writes(nb)
+    write_text(path, text if text.endswith("\n") else text + "\n")
+
+
 @contextmanager
-def replacing(out_dir: Path):
+def replacing_folder(out_dir: Path):
     """Yield an empty staging folder beside ``out_dir``; fill it in the ``with`` block.
 
     When the block succeeds the staging folder takes ``out_dir``'s place (the previous one is

@@ -22,6 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import atomic  # a sibling in tools/, on the path of every script run from there
+
 ROOT = Path(__file__).resolve().parent.parent
 TAG = "export"
 COMMAND = "python tools/export_lessons.py"
@@ -93,7 +95,7 @@ def write(export: Export, root: Path = ROOT) -> bool:
     text = render(export, root)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    atomic.write_text(path, text)
     return True
 
 

@@ -26,9 +26,8 @@ from pathlib import Path
 import mistune
 from nbconvert import HTMLExporter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import atomic_folder  # noqa: E402
-import make_index  # noqa: E402  (the title cells are read the same way as for the README)
+import atomic  # a sibling in tools/, on the path of every script run from there
+import make_index  # (the title cells are read the same way as for the README)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
@@ -121,7 +120,7 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None) -> list[Pat
     if mathjax_url:
         exporter.mathjax_url = mathjax_url
     pages = []
-    with atomic_folder.replacing(out_dir) as staging:
+    with atomic.replacing_folder(out_dir) as staging:
         for position, info in enumerate(infos):
             nb = site_notebook(notebooks[info.path], infos, position)
             resources = {"metadata": {"name": info.heading, "path": str(info.path.parent)}}

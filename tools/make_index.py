@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+import atomic  # a sibling in tools/, on the path of every script run from there
 
 ROOT = Path(__file__).resolve().parent.parent
 START_MARKER = "<!-- notebooks:start -->"
@@ -299,18 +299,6 @@ def check(root: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------------- writing
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(root: Path) -> list[Path]:
     """Bring the README table and the nav cells in step; the files actually changed."""
     infos, notebooks = read_course(root)  # raises before anything is written
@@ -325,11 +313,10 @@ def write(root: Path) -> list[Path]:
         nb = notebooks[info.path]
         if apply_nav(nb, nav_source(infos, position)):
             nbformat.validate(nb)
-            serialized = nbformat.writes(nb)
-            _atomic_write_text(info.path, serialized if serialized.endswith("\n") else serialized + "\n")
+            atomic.write_notebook(info.path, nb)
             changed.append(info.path)
     if new_text != text:
-        _atomic_write_text(readme, new_text)
+        atomic.write_text(readme, new_text)
         changed.append(readme)
     return changed
 

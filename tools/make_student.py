@@ -26,8 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import atomic_folder  # noqa: E402
+import atomic  # a sibling in tools/, on the path of every script run from there
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_TAG = "solution"
@@ -97,7 +96,7 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
     """
     sources = sorted(notebooks_dir.glob("*.ipynb"))
     solutions = 0
-    with atomic_folder.replacing(out_dir) as staging:
+    with atomic.replacing_folder(out_dir) as staging:
         for source in sources:
             try:
                 nb = nbformat.read(source, as_version=4)

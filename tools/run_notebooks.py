@@ -22,6 +22,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
 
+import atomic  # a sibling in tools/, on the path of every script run from there
+
 ROOT = Path(__file__).resolve().parent.parent
 SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
 IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
@@ -78,9 +80,7 @@ def run(path: Path, timeout: int = 900) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     normalize(nb, sanitize_patterns())
-    tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(nb, tmp)
-    tmp.replace(path)  # atomic: a crash never leaves a half-written notebook
+    atomic.write_notebook(path, nb)  # a crash never leaves a half-written notebook
     return elapsed
 
 
