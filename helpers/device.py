@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 DEVICE_ENV_VAR = "COURSE_DEVICE"
+THREADS_ENV_VAR = "COURSE_THREADS"
 
 
 def choose_device() -> torch.device:
@@ -38,6 +39,14 @@ def _mps_available() -> bool:
     return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 
 
+def _threads_from_env() -> int:
+    wanted = os.environ.get(THREADS_ENV_VAR, "1").strip()
+    if not wanted.isdigit() or int(wanted) < 1:
+        raise ValueError(f"{THREADS_ENV_VAR}={wanted!r} is not a thread count; use a whole number such as 1 or 2, "
+                         f"or unset it.")
+    return int(wanted)
+
+
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's, NumPy's and torch's (CPU and every GPU) random generators."""
     random.seed(seed)
@@ -45,15 +54,22 @@ def seed_everything(seed: int = 0) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def setup(seed: int = 0, threads: int = 1) -> torch.device:
+def setup(seed: int = 0, threads: int | None = None) -> torch.device:
     """Seed everything, set print, thread and plot options, and return the device to compute on.
 
     Tensors and arrays print with 4 decimals and no scientific notation; figures are PNG
     (SVG output embeds a date and would change at every run) at a fixed size. PyTorch runs on
-    ``threads`` CPU threads, one by default: the course's matrix products are too small to gain
-    from splitting, threads that wait for each other slow every step on a busy CPU, and one
-    thread sums floats in the same order on any machine, so stored outputs reproduce everywhere.
+    ``threads`` CPU threads: by default the value of ``COURSE_THREADS`` if it is set, else one,
+    because the course's matrix products are small and threads that wait for each other can slow
+    every step on a busy CPU (``make bench`` measures it on your machine).
+
+    Seeding makes a run repeat on *one* machine. It does not make float results identical across
+    machines: MKL and ATen choose kernels per CPU (AVX2, AVX-512, ARM, CUDA), and so do the last
+    bits of every sum. The notebooks therefore print numbers only at a precision that survives
+    that, and ``make test`` re-runs them under other kernels and thread counts to prove it.
     """
+    if threads is None:
+        threads = _threads_from_env()
     seed_everything(seed)
     torch.set_num_threads(threads)
     torch.set_printoptions(precision=4, sci_mode=False)

@@ -15,6 +15,7 @@ from helpers import device as hsetup  # noqa: E402
 @pytest.fixture
 def no_override(monkeypatch):
     monkeypatch.delenv(hsetup.DEVICE_ENV_VAR, raising=False)
+    monkeypatch.delenv(hsetup.THREADS_ENV_VAR, raising=False)
 
 
 @pytest.mark.parametrize("cuda, mps, expected", [
@@ -60,6 +61,25 @@ def test_setup_runs_torch_on_one_thread_unless_asked(no_override):
         torch.set_num_threads(before)
 
 
+def test_thread_count_comes_from_course_threads_when_set(no_override, monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv(hsetup.THREADS_ENV_VAR, "2")
+        helpers.setup(seed=0)
+        assert torch.get_num_threads() == 2
+        helpers.setup(seed=0, threads=1)  # an explicit argument wins
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
+def test_bad_course_threads_says_what_to_do(no_override, monkeypatch, value):
+    monkeypatch.setenv(hsetup.THREADS_ENV_VAR, value)
+    with pytest.raises(ValueError, match="COURSE_THREADS=.*is not a thread count; use a whole number"):
+        helpers.setup(seed=0)
+
+
 def test_plots_draw_without_error(monkeypatch):
     import matplotlib.pyplot as plt
     monkeypatch.setattr(plt, "show", lambda: None)
@@ -69,6 +89,11 @@ def test_plots_draw_without_error(monkeypatch):
     for epoch in (1, 2, 3):
         plot.add(epoch, (1.0 / epoch, 0.5 + 0.1 * epoch))
     assert [list(line.get_xdata()) for line in plot.lines] == [[1.0, 2.0, 3.0]] * 2
+    # loss and accuracy are read off separate, labelled axes
+    assert [ax.get_ylabel() for ax in plot.fig.axes] == ["loss", "accuracy"]
+    assert plot.lines[0].axes is plot.axes["loss"] and plot.lines[1].axes is plot.axes["accuracy"]
+    low, high = plot.axes["loss"].get_ylim()  # every loss point is inside the visible range
+    assert low == 0 and high >= max(plot.lines[0].get_ydata())
     with pytest.raises(ValueError, match="has 2 curves"):
         plot.add(4, (1.0,))
     plt.close("all")

@@ -54,3 +54,13 @@ def test_executing_twice_gives_identical_files(tmp_path):
     first = copy.read_bytes()
     run_notebooks.run(copy)
     assert copy.read_bytes() == first, f"{REGENERATED} changes from one execution to the next"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_no_stored_output_is_a_warning_or_an_error(path):
+    # A warning names a temporary file (/tmp/ipykernel_<pid>/...) that differs at every run, so nbval
+    # fails on it elsewhere; and nbgrader scores a check cell that writes to stderr as wrong.
+    nb = nbformat.read(path, as_version=4)
+    noisy = [index for index, cell in enumerate(nb.cells) for output in cell.get("outputs", [])
+             if output.get("name") == "stderr" or output.get("output_type") == "error"]
+    assert not noisy, f"{path.name}: cells {noisy} store a warning or an error; fix its cause and run `make outputs`"
