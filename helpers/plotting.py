@@ -44,36 +44,53 @@ def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, cmap: s
 class LivePlot:
     """A training plot that redraws in place as points arrive and leaves one final figure.
 
-    In Jupyter it updates a single display (one output, not one per epoch); elsewhere it draws
-    nothing, though ``plot.fig`` holds the figure. Usage::
+    Curves whose name contains "loss" go on a left panel with a loss axis, the others (accuracies)
+    on a right panel with an accuracy axis, so that each is read off its own scale. In Jupyter it
+    updates a single display (one output, not one per epoch); elsewhere it draws nothing, though
+    ``plot.fig`` holds the figure. Usage::
 
         plot = LivePlot(xlabel="epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, 10))
         for epoch in ...: plot.add(epoch + 1, (loss, train_acc, test_acc))
+
+    ``ylim`` limits the accuracy panel; the loss panel scales itself from 0.
     """
 
-    def __init__(self, xlabel: str, legend: list[str], xlim=None, ylim=None, ylabel=None,
-                 title=None, figsize=(6.0, 3.5)):
+    def __init__(self, xlabel: str, legend: list[str], xlim=None, ylim=None, title=None,
+                 figsize=(9.0, 3.5)):
         self.legend = legend
         self.xs: list[float] = []
         self.ys: list[list[float]] = [[] for _ in legend]
-        self.fig, self.ax = plt.subplots(figsize=figsize)
+        kinds = ["loss" if "loss" in name else "accuracy" for name in legend]
+        panels = [kind for kind in ("loss", "accuracy") if kind in kinds]
+        self.fig, axes = plt.subplots(1, len(panels), figsize=figsize, squeeze=False)
         plt.close(self.fig)  # keep the inline backend from drawing a second copy at the cell's end
-        self.ax.set_xlabel(xlabel)
-        if ylabel:
-            self.ax.set_ylabel(ylabel)
+        self.axes = dict(zip(panels, axes[0]))
+        for kind, ax in self.axes.items():
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(kind)
         if title:
-            self.ax.set_title(title)
+            self.fig.suptitle(title)
         self.xlim, self.ylim = xlim, ylim
-        self.lines = [self.ax.plot([], [], marker="o", ms=3, label=name)[0] for name in legend]
-        self.ax.legend(loc="best")
+        self.lines = [self.axes[kind].plot([], [], marker="o", ms=3, label=name, color=f"C{i}")[0]
+                      for i, (name, kind) in enumerate(zip(legend, kinds))]
+        for ax in self.axes.values():
+            ax.legend(loc="best")
         self._limits()
+        self.fig.tight_layout()
         self._handle = None
 
     def _limits(self):
-        if self.xlim:
-            self.ax.set_xlim(*self.xlim)
-        if self.ylim:
-            self.ax.set_ylim(*self.ylim)
+        for kind, ax in self.axes.items():
+            if self.xlim:
+                ax.set_xlim(*self.xlim)
+            if kind == "loss":
+                # from 0 to just above the largest loss so far (set_ylim(bottom=0) alone would
+                # switch autoscaling off and freeze the axis at its empty-plot range)
+                losses = [v for ys, line in zip(self.ys, self.lines) if line.axes is ax for v in ys]
+                if losses:
+                    ax.set_ylim(0, 1.05 * max(losses))
+            elif self.ylim:
+                ax.set_ylim(*self.ylim)
 
     def add(self, x: float, values) -> None:
         """Append one point per curve (``values``: one number per legend entry) and redraw."""
@@ -84,8 +101,9 @@ class LivePlot:
         for ys, line, v in zip(self.ys, self.lines, values):
             ys.append(v)
             line.set_data(self.xs, ys)
-        self.ax.relim()
-        self.ax.autoscale_view()
+        for ax in self.axes.values():
+            ax.relim()
+            ax.autoscale_view()
         self._limits()
         self._redraw()
 
