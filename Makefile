@@ -22,7 +22,7 @@ PERTURBED_NUMERICS := "ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE" \
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab test outputs index export bench student html clean
+.PHONY: help env data lab test outputs index export bench student grade html clean
 help:
 	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook,"
@@ -32,6 +32,7 @@ help:
 	@echo "make export   regenerate helpers/training.py from the cells of notebook 04 tagged 'export'"
 	@echo "make bench    time the seeds' reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
+	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader into build/grades.csv"
 	@echo "make html     render the executed notebooks as a static site in build/html"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -49,7 +50,14 @@ data: $(STAMP)
 lab: data
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-test: $(STAMP)
+# nbgrader is for teachers who grade (make grade) and for the tests of that path; a learner's
+# environment (make lab) does without it.
+GRADE_STAMP := $(VENV)/.grade-installed
+$(GRADE_STAMP): $(STAMP) requirements-grade.txt
+	$(BIN)/python -m pip install --quiet -r requirements-grade.txt
+	touch $@
+
+test: $(STAMP) $(GRADE_STAMP)
 	$(BIN)/python -m pytest
 	@for numerics in $(PERTURBED_NUMERICS); do \
 	  echo "== nbval on every notebook again, with $$numerics"; \
@@ -79,6 +87,11 @@ bench: $(BENCH_STAMP)
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py
+
+SUBMISSIONS ?=
+grade: $(GRADE_STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder>: a folder with one sub-folder per student, each holding that student's filled-in notebook(s), e.g. alice/06_exercises.ipynb" >&2; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 html: $(STAMP)
 	$(BIN)/python tools/make_html.py $(HTML_ARGS)

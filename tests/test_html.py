@@ -206,3 +206,54 @@ def test_missing_browser_fails_unless_skipping_is_allowed(monkeypatch, allow, ci
     expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception
     with pytest.raises(expected, match="apt-get install -y chromium"):
         find_chromium()
+
+
+# A script run after the page has loaded: it clicks the first "Show solution" that holds a figure
+# and reports what was visible before and after, in a <pre id="probe"> the dumped DOM carries.
+SOLUTION_PROBE = """<script>
+window.addEventListener('load', () => {
+  const folds = Array.from(document.querySelectorAll('details.solution'));
+  const fold = folds.find(d => d.querySelector('img'));
+  const figure = fold.querySelector('img');
+  const check = fold.nextElementSibling;
+  const report = {folds: folds.length, openBefore: fold.open, figureShownBefore: figure.checkVisibility(),
+                  checkShown: check.checkVisibility(), checkText: check.innerText.slice(0, 60)};
+  fold.querySelector('summary').click();
+  Object.assign(report, {openAfter: fold.open, figureShownAfter: figure.checkVisibility(),
+                         figureHeight: figure.getBoundingClientRect().height,
+                         textShownAfter: fold.innerText.length});
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify(report);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
+    import json
+    infos, notebooks = course
+    solutions = {info.path.stem: sum(1 for k, cell in enumerate(notebooks[info.path].cells)
+                                     if make_html.make_student.is_solution(cell)
+                                     and not (k and make_html.make_student.is_solution(notebooks[info.path].cells[k - 1])))
+                 for info in infos}
+    for stem, runs in solutions.items():
+        assert (site / f"{stem}.html").read_text(encoding="utf-8").count('<details class="solution">') == runs, stem
+    page = (site / "06_exercises.html").read_text(encoding="utf-8")
+    probe_page = site / "06_exercises.probe.html"
+    probe_page.write_text(page.replace("</body>", SOLUTION_PROBE + "</body>"), encoding="utf-8")
+    try:
+        dom = dom_after_load(chromium, probe_page)
+    finally:
+        probe_page.unlink()
+    report = json.loads(html_unescape(re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S).group(1)))
+    assert report["folds"] == solutions["06_exercises"]
+    assert report["openBefore"] is False and report["figureShownBefore"] is False, report  # folded
+    assert report["checkShown"] and "# Check: exercise" in report["checkText"], report  # check in view
+    assert report["openAfter"] is True and report["figureShownAfter"] is True, report  # one click shows it
+    assert report["figureHeight"] > 50 and report["textShownAfter"] > 200, report
+
+
+def html_unescape(text: str) -> str:
+    import html
+    return html.unescape(text)

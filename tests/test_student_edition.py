@@ -1,4 +1,5 @@
-"""The student edition (tools/make_student.py): solutions gone, everything else kept, reproducible.
+"""The student edition (tools/make_student.py): solutions gone, hidden tests gone, everything else
+kept, reproducible. (tests/test_grading.py checks that it agrees with nbgrader's release.)
 
 Run on small synthetic notebooks built in a temporary folder, and on the course's own notebooks
 (whichever exist when the tests run).
@@ -41,6 +42,14 @@ def tagged(cell, *tags):
     return cell
 
 
+def nbgrader(cell, grade_id, solution=False, grade=False, points=None):
+    cell.metadata["nbgrader"] = {"schema_version": 3, "grade_id": grade_id, "solution": solution, "grade": grade,
+                                 "locked": grade and not solution, "task": False}
+    if points is not None:
+        cell.metadata["nbgrader"]["points"] = points
+    return cell
+
+
 def executed_code(source, text, count):
     cell = new_code_cell(source, execution_count=count)
     cell.outputs = [new_output("stream", name="stdout", text=text),
@@ -55,11 +64,14 @@ def synthetic_notebooks(folder: Path) -> None:
         new_markdown_cell("# 01 · Exercises\n\n**In one line:** x.\n\n**Needs:** y."),
         executed_code("import math", "", 1),
         new_markdown_cell("## Exercise 1\n\nDefine `answer`, the square root of two."),
-        tagged(new_markdown_cell("### Solution\n\nThe secret derivation: $\\sqrt 2 = 1.41421356$."), "solution"),
-        tagged(executed_code("answer = math.sqrt(2)  # secret solution code\nprint(answer)", "1.4142135623730951\n", 2),
-               "solution"),
-        executed_code("assert abs(answer ** 2 - 2) < 1e-12\nprint('checked')", "checked\n", 3),
-        tagged(executed_code("hidden_helper = 42", "", 4), "solution", "keep-me"),
+        nbgrader(new_markdown_cell("### Solution\n\nThe secret derivation: $\\sqrt 2 = 1.41421356$."),
+                 "exercise-1-written-1", solution=True, grade=True, points=0),
+        nbgrader(executed_code("import math\n    ### BEGIN SOLUTION\n    answer = math.sqrt(2)  # secret solution code\n"
+                               "    ### END SOLUTION\nprint(answer)", "1.4142135623730951\n", 2),
+                 "exercise-1-answer-1", solution=True),
+        nbgrader(executed_code("assert abs(answer ** 2 - 2) < 1e-12\n### BEGIN HIDDEN TESTS\nassert answer == 1.4142135623730951\n"
+                               "### END HIDDEN TESTS\nprint('checked')", "checked\n", 3), "exercise-1", grade=True, points=1),
+        tagged(nbgrader(executed_code("hidden_helper = 42", "", 4), "exercise-1-answer-2", solution=True), "keep-me"),
         new_raw_cell("raw text stays"),
         tagged(new_markdown_cell("[← previous](00_intro.ipynb) · [index](../README.md)"), "nav"),
     ])
@@ -71,12 +83,40 @@ def synthetic_notebooks(folder: Path) -> None:
     nbformat.write(plain, folder / "00_intro.ipynb")
 
 
+def hidden_test_lines(nb) -> set[str]:
+    """Stripped lines between BEGIN and END HIDDEN TESTS that appear nowhere outside such a region."""
+    hidden, visible, inside = set(), set(), False
+    for cell in nb.cells:
+        for line in cell.source.splitlines():
+            if make_student.BEGIN_HIDDEN in line:
+                inside = True
+            elif make_student.END_HIDDEN in line:
+                inside = False
+            elif line.strip():
+                (hidden if inside else visible).add(line.strip())
+    return hidden - visible
+
+
 def solution_only_lines(nb) -> set[str]:
-    """Stripped lines of the solution cells that no other cell of the notebook also contains."""
+    """Stripped lines of the solution regions (or of whole solution cells without a region) that no
+    other cell of the notebook also contains."""
+    def secret(cell):
+        if not make_student.is_solution(cell):
+            return []
+        if make_student.BEGIN_SOLUTION not in cell.source:
+            return cell.source.splitlines()
+        lines, inside = [], False
+        for line in cell.source.splitlines():
+            if make_student.BEGIN_SOLUTION in line:
+                inside = True
+            elif make_student.END_SOLUTION in line:
+                inside = False
+            elif inside:
+                lines.append(line)
+        return lines
     elsewhere = {line.strip() for cell in nb.cells if not make_student.is_solution(cell)
                  for line in cell.source.splitlines()}
-    return {line.strip() for cell in nb.cells if make_student.is_solution(cell)
-            for line in cell.source.splitlines() if line.strip() and line.strip() not in elsewhere}
+    return {line.strip() for cell in nb.cells for line in secret(cell) if line.strip() and line.strip() not in elsewhere}
 
 
 def assert_student_edition(original_path: Path, student_path: Path) -> None:
@@ -88,25 +128,31 @@ def assert_student_edition(original_path: Path, student_path: Path) -> None:
     assert len(student.cells) == len(original.cells), f"{name}: cells added or lost"
 
     student_lines = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
-    leaked = solution_only_lines(original) & student_lines
-    assert not leaked, f"{name}: solution text leaked into the student edition: {sorted(leaked)[:5]}"
-    assert student_path.read_text(encoding="utf-8").count('"solution"') == 0, f"{name}: a solution tag survived"
+    leaked = (solution_only_lines(original) | hidden_test_lines(original)) & student_lines
+    assert not leaked, f"{name}: solution or hidden-test text leaked into the student edition: {sorted(leaked)[:5]}"
+    for marker in (make_student.BEGIN_SOLUTION, make_student.BEGIN_HIDDEN):
+        assert marker not in student_path.read_text(encoding="utf-8"), f"{name}: a {marker} marker survived"
 
     for k, (before, after) in enumerate(zip(original.cells, student.cells)):
         where = f"{name}, cell {k}"
         assert after.cell_type == before.cell_type, f"{where}: cell type changed"
         if after.cell_type == "code":
             assert after.outputs == [] and after.execution_count is None, f"{where}: outputs not cleared"
+        assert after.metadata.get("tags", []) == before.metadata.get("tags", []), f"{where}: tags changed"
         if make_student.is_solution(before):
-            assert make_student.ANSWER_TAG in after.metadata.get("tags", []), f"{where}: answer cell not tagged"
-            expected = {"code": make_student.CODE_PLACEHOLDER,
-                        "markdown": make_student.MARKDOWN_PLACEHOLDER}.get(before.cell_type, "")
-            assert after.source == expected, f"{where}: solution cell not emptied"
+            stub_lines = (make_student.CODE_STUB if after.cell_type == "code" else make_student.TEXT_STUB).splitlines()
+            assert [line.strip() for line in after.source.splitlines() if line.strip() in stub_lines] == stub_lines, \
+                f"{where}: solution not replaced by nbgrader's stub"
+            assert after.metadata["deletable"] is False, f"{where}: an answer cell should not be deletable"
+        elif make_student.is_check(before):
+            assert after.source == make_student.student_cell(before).source and after.source.strip(), \
+                f"{where}: check cell changed beyond its hidden tests"
+            assert after.metadata["editable"] is False and after.metadata["deletable"] is False, \
+                f"{where}: a check cell should be locked"
         elif make_student.NAV_TAG in before.metadata.get("tags", []):
             assert after.source == make_student.relocate_nav_links(before.source), f"{where}: nav cell changed"
         else:
             assert after.source == before.source, f"{where}: source changed"
-            assert after.metadata.get("tags", []) == before.metadata.get("tags", []), f"{where}: tags changed"
 
 
 # ------------------------------------------------------------------------------- synthetic
@@ -127,19 +173,42 @@ def test_synthetic_edition_keeps_promises(synthetic):
         assert_student_edition(path, out / path.name)
 
 
-def test_solution_cells_become_tagged_answer_cells(synthetic):
+def test_solutions_become_nbgrader_stubs_and_hidden_tests_go(synthetic):
     _, out = synthetic
     student = nbformat.read(out / "01_exercises.ipynb", as_version=4)
-    answers = [(cell.cell_type, cell.source, cell.metadata["tags"]) for cell in student.cells
-               if "answer" in cell.metadata.get("tags", [])]
-    assert answers == [("markdown", "*Your answer here.*", ["answer"]),
-                       ("code", "# Your answer here", ["answer"]),
-                       ("code", "# Your answer here", ["answer", "keep-me"])]
+    assert student.cells[4].source == "YOUR ANSWER HERE"
+    # the region becomes the stub, indented like its BEGIN line; the rest of the cell stays
+    assert student.cells[5].source == "import math\n    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(answer)"
+    assert student.cells[7].source == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert student.cells[7].metadata["tags"] == ["keep-me"]
+    # the check cell stays, right after where the solution was, without its hidden tests
+    assert student.cells[6].source == "assert abs(answer ** 2 - 2) < 1e-12\nprint('checked')"
     text = (out / "01_exercises.ipynb").read_text(encoding="utf-8")
-    for secret in ("secret", "1.41421356", "hidden_helper", "math.sqrt(2)"):
+    for secret in ("secret", "1.41421356", "hidden_helper", "math.sqrt(2)", "1.4142135623730951"):
         assert secret not in text
-    # The check cell stays, right after where the solution was.
-    assert student.cells[6].source.startswith("assert abs(answer ** 2 - 2)")
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\nx = 1", "without 'END SOLUTION'"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "nested"),
+])
+def test_malformed_solution_region_is_refused(tmp_path, source, message):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    cell = nbgrader(new_code_cell(source), "exercise-1-answer-1", solution=True)
+    nbformat.write(new_notebook(cells=[cell]), notebooks / "01_broken.ipynb")
+    result = run_generator(notebooks, tmp_path / "out")
+    assert result.returncode == 1 and message in result.stderr and "01_broken.ipynb" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_solution_region_outside_a_solution_cell_is_refused(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")]),
+                   notebooks / "01_broken.ipynb")
+    result = run_generator(notebooks, tmp_path / "out")
+    assert result.returncode == 1 and "not marked as a solution" in result.stderr
 
 
 def test_notebook_without_solutions_is_copied_with_outputs_cleared(synthetic):
@@ -213,13 +282,30 @@ def test_course_edition_is_idempotent(real_edition):
     assert_regenerating_changes_nothing(*real_edition)
 
 
-def test_solution_tag_convention_in_course():
-    """A solution cell is code or markdown and is followed by an untagged check cell somewhere after."""
+def test_exercise_convention_in_course():
+    """Each exercise: solution cells (code between visible markers), then one locked check cell with
+    points, whose first line says which exercise it checks and for how many points."""
     for path in REAL_NOTEBOOKS:
         cells = nbformat.read(path, as_version=4).cells
         for k, cell in enumerate(cells):
-            if make_student.is_solution(cell):
-                assert cell.cell_type in ("code", "markdown"), f"{path.name} cell {k}: solution on a {cell.cell_type} cell"
-                later = [c for c in cells[k + 1:] if not make_student.is_solution(c)]
-                assert any(c.cell_type == "code" and not c.metadata.get("tags") for c in later), \
-                    f"{path.name} cell {k}: no untagged check cell after this solution cell"
+            where = f"{path.name} cell {k}"
+            meta = make_student.nbgrader_meta(cell)
+            assert "solution" not in cell.metadata.get("tags", []), f"{where}: the old `solution` tag; use nbgrader's"
+            if make_student.is_solution(cell) and cell.cell_type == "code":
+                lines = cell.source.strip().splitlines()
+                assert lines[0] == "### BEGIN SOLUTION" and lines[-1] == "### END SOLUTION", \
+                    f"{where}: a solution code cell starts with ### BEGIN SOLUTION and ends with ### END SOLUTION"
+            if make_student.is_solution(cell) and cell.cell_type == "markdown":
+                assert meta.get("grade") and meta.get("points") == 0, f"{where}: a written answer is graded, 0 points"
+            if make_student.is_check(cell):
+                assert meta.get("locked") and meta.get("points", 0) > 0, f"{where}: a check cell is locked, with points"
+                exercise = meta["grade_id"].removeprefix("exercise-")
+                points = meta["points"]
+                expected = f"# Check: exercise {exercise} ({points} point{'s' if points != 1 else ''})."
+                assert cell.source.startswith(expected), f"{where}: the first line should read {expected!r}"
+                assert any(make_student.is_solution(c) for c in cells[:k]), f"{where}: no solution before this check"
+            # nbgrader acts on these phrases wherever they stand, even in prose
+            if make_student.BEGIN_SOLUTION in cell.source or make_student.END_SOLUTION in cell.source:
+                assert make_student.is_solution(cell), f"{where}: solution markers in a cell not marked as a solution"
+            if make_student.BEGIN_HIDDEN in cell.source or make_student.END_HIDDEN in cell.source:
+                assert make_student.is_check(cell), f"{where}: hidden-test markers in a cell that is not a check cell"

@@ -9,7 +9,9 @@ title cells as the README's (see tools/make_index.py).
 
 Links are made to work inside the site: a link to another notebook (``01_softmax.ipynb``) points
 to its page (``01_softmax.html``) and the navigation cells' index link (``../README.md``) points
-to index.html. Formulas are typeset by MathJax, loaded from nbconvert's CDN address unless
+to index.html. Each exercise's worked solution (its run of nbgrader solution cells, with their
+outputs) is folded under a "Show solution" control, an HTML <details> element
+(tools/site_template/course/index.html.j2); the check cell after it stays in view. Formulas are typeset by MathJax, loaded from nbconvert's CDN address unless
 --mathjax-url says otherwise. The navigation cells are generated here too when a notebook lacks them (the
 notebook files themselves are never changed). The folder is replaced in one step, as in
 tools/make_student.py.
@@ -28,8 +30,10 @@ from nbconvert import HTMLExporter
 
 import atomic  # a sibling in tools/, on the path of every script run from there
 import make_index  # (the title cells are read the same way as for the README)
+import make_student  # (solution cells are recognised the same way as for the student edition)
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "site_template"
 DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
 # Inline markdown links to a notebook or to the README (relative, no scheme).
 _NOTEBOOK_LINK = re.compile(r"(\]\()([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")
@@ -49,7 +53,18 @@ def site_notebook(nb, infos, position):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = site_links(cell.source)
+    mark_solution_runs(nb)
     return nb
+
+
+def mark_solution_runs(nb) -> None:
+    """Mark the first and the last cell of each run of solution cells, for the site template to fold."""
+    solution = [make_student.is_solution(cell) for cell in nb.cells]
+    for k, cell in enumerate(nb.cells):
+        if solution[k] and (k == 0 or not solution[k - 1]):
+            cell.metadata["site_solution_opens"] = True
+        if solution[k] and (k == len(nb.cells) - 1 or not solution[k + 1]):
+            cell.metadata["site_solution_closes"] = True
 
 
 def _inline_markdown(text: str) -> str:
@@ -116,7 +131,7 @@ Open one to read it; run it yourself in JupyterLab (<code>make lab</code>).</p>
 def build(root: Path, out_dir: Path, mathjax_url: str | None = None) -> list[Path]:
     """Render the site into `out_dir` (replaced atomically); the pages written."""
     infos, notebooks = make_index.read_course(root)
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)], embed_images=True)
     if mathjax_url:
         exporter.mathjax_url = mathjax_url
     pages = []
