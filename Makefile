@@ -22,9 +22,10 @@ PERTURBED_NUMERICS := "ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE" \
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab test outputs index export bench student grade html clean
+.PHONY: help env data lab check test outputs index export bench student grade html pdf clean
 help:
 	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
+	@echo "make check    will the course run here? versions, device, data, threads, a timed epoch: READY or what to fix"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook,"
 	@echo "             then nbval again under two other float-rounding set-ups (other CPUs' kernels)"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
@@ -33,7 +34,8 @@ help:
 	@echo "make bench    time the seeds' reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
 	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader into build/grades.csv"
-	@echo "make html     render the executed notebooks as a static site in build/html"
+	@echo "make html     render the executed notebooks as a static site in build/html, with a status page"
+	@echo "make pdf      print the whole course to build/course.pdf (headless Chromium, poppler-utils)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,12 +59,18 @@ $(GRADE_STAMP): $(STAMP) requirements-grade.txt
 	$(BIN)/python -m pip install --quiet -r requirements-grade.txt
 	touch $@
 
+check: $(STAMP)
+	$(BIN)/python tools/check.py
+
 test: $(STAMP) $(GRADE_STAMP)
 	$(BIN)/python -m pytest
-	@for numerics in $(PERTURBED_NUMERICS); do \
-	  echo "== nbval on every notebook again, with $$numerics"; \
-	  env $$numerics $(BIN)/python -m pytest notebooks -q || exit 1; \
-	done
+	@# The perturbed runs go side by side, one per core; each one's output follows when both are done.
+	@mkdir -p build/nbval; k=0; for numerics in $(PERTURBED_NUMERICS); do k=$$((k + 1)); \
+	  ( env $$numerics $(BIN)/python -m pytest notebooks -q > build/nbval/$$k.log 2>&1; echo $$? > build/nbval/$$k.rc ) & \
+	done; wait; k=0; failed=0; for numerics in $(PERTURBED_NUMERICS); do k=$$((k + 1)); \
+	  echo "== nbval on every notebook again, with $$numerics"; cat build/nbval/$$k.log; \
+	  [ "$$(cat build/nbval/$$k.rc)" = 0 ] || failed=1; \
+	done; exit $$failed
 
 outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
@@ -95,6 +103,9 @@ grade: $(GRADE_STAMP)
 
 html: $(STAMP)
 	$(BIN)/python tools/make_html.py $(HTML_ARGS)
+
+pdf: $(STAMP)
+	$(BIN)/python tools/make_pdf.py
 
 clean:
 	rm -rf build

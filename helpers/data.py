@@ -1,20 +1,30 @@
 """Fashion-MNIST as in-memory tensors, found without the network whenever possible.
 
-Where the four original files are looked for, in this order:
+Where the four original files are looked for (``candidate_dirs``), all four from one folder:
 
-1. the folder named by the environment variable ``FASHION_MNIST_DIR``;
-2. the project's ``data/`` folder (and ``data/FashionMNIST/raw/``, torchvision's layout);
-3. ``/usr/share/datasets/fashion-mnist/``, where Debian's package ``dataset-fashion-mnist`` puts them;
-4. only then a download with torchvision (needs the network) into ``data/``.
+1. if the environment variable ``FASHION_MNIST_DIR`` is set, the folder it names, and only that
+   one: a folder you named that lacks a file, or cannot be read, is an error that names it;
+2. otherwise the project's ``data/`` folder (and ``data/FashionMNIST/raw/``, torchvision's layout),
+   then ``/usr/share/datasets/fashion-mnist/``, where Debian's package ``dataset-fashion-mnist``
+   puts them: the first folder that holds all four;
+3. only if none does, a download into ``data/`` (needs the network), from torchvision's mirrors,
+   with a timeout, a line saying what comes from where, and nothing left behind if it fails or
+   is interrupted (Ctrl-C or SIGTERM).
 
-Every file is checked (its decompressed size and SHA-256) before use.
+Every file is checked (the size and SHA-256 of its decompressed content) before use.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
+import urllib.request
+import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +37,8 @@ import torch
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+DOWNLOAD_TIMEOUT_S = 30  # for the connection and for each read: a server that stops answering fails
+STAGING_PREFIX = ".download-"  # data/.download-<pid>-*: a download in progress
 
 TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
                "sandal", "shirt", "sneaker", "bag", "ankle boot")
@@ -68,44 +80,68 @@ class FashionMNIST:
     sources: dict  # file name -> Path it was read from
 
 
-def search_dirs() -> list[Path]:
-    """The folders searched for the files, in order (the env-var folder only when it is set)."""
-    dirs = []
+def candidate_dirs() -> tuple[list[Path], bool]:
+    """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR."""
     if os.environ.get(ENV_VAR):
-        dirs.append(Path(os.environ[ENV_VAR]).expanduser())
+        return [Path(os.environ[ENV_VAR]).expanduser()], True
     data = PROJECT_ROOT / "data"
-    dirs += [data, data / "FashionMNIST" / "raw", DEBIAN_DIR]
-    return dirs
+    return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR], False
 
 
-def _how_to_fix(dirs: list[Path]) -> str:
+def search_dirs() -> list[Path]:
+    """The folders searched for the files, in order."""
+    return candidate_dirs()[0]
+
+
+def _how_to_fix(bad_file: Path | None = None) -> str:
+    """Where we looked and what to do, fitted to the case: a bad file (where it is) or missing files."""
+    dirs, named = candidate_dirs()
     looked = "\n".join(f"  - {d}" for d in dirs)
-    env_note = "" if os.environ.get(ENV_VAR) else f" (${ENV_VAR} is not set)"
-    return (f"Looked in{env_note}:\n{looked}\n"
-            "Three ways to fix it:\n"
-            f"  1. set {ENV_VAR} to a folder holding the four original *-ubyte.gz files;\n"
-            f"  2. copy those files into {PROJECT_ROOT / 'data'};\n"
-            "  3. on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
-            "     (or connect to the network once, so that torchvision can download them).")
+    where = f"Looked in (${ENV_VAR} is set, so only there):" if named else f"Looked in (${ENV_VAR} is not set):"
+    if bad_file is not None and named:
+        fixes = [f"replace {bad_file.name} in {bad_file.parent} with a good copy of the original file;",
+                 f"or unset {ENV_VAR}, so that the course looks in {PROJECT_ROOT / 'data'} and {DEBIAN_DIR} "
+                 "(or downloads the files)."]
+    elif bad_file is not None and bad_file.parent == DEBIAN_DIR:
+        fixes = ["reinstall Debian's package: sudo apt-get install --reinstall dataset-fashion-mnist;",
+                 f"or set {ENV_VAR} to a folder holding good copies of the four files."]
+    elif bad_file is not None:
+        fixes = [f"delete {bad_file}, so that the course finds the files elsewhere or downloads them again;",
+                 "or replace it with a good copy of the original file."]
+    elif named:
+        fixes = [f"put the four original *-ubyte.gz files in {dirs[0]};",
+                 f"or unset {ENV_VAR}, so that the course looks in {PROJECT_ROOT / 'data'} and {DEBIAN_DIR} "
+                 "(or downloads the files)."]
+    else:
+        fixes = [f"set {ENV_VAR} to a folder holding the four original *-ubyte.gz files;",
+                 f"copy those files into {PROJECT_ROOT / 'data'};",
+                 "on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
+                 "     (or connect to the network once, so that the files can be downloaded)."]
+    numbered = "\n".join(f"  {k}. {fix}" for k, fix in enumerate(fixes, start=1))
+    return f"{where}\n{looked}\nHow to fix it:\n{numbered}"
 
 
 def read_verified(path: Path, spec: FileSpec) -> bytes:
-    """Decompress one gz file and check it against ``spec``; raise DataError if it does not match."""
+    """Decompress one gz file (every gzip member of it) and check it against ``spec``; raise DataError if it does not match."""
     try:
-        content = zlib.decompress(path.read_bytes(), wbits=31)  # 31: gzip header and trailer
-    except zlib.error as err:
-        problem = "is truncated" if "incomplete" in str(err) or "truncated" in str(err) else "is corrupt"
-        raise DataError(f"Fashion-MNIST file {path.name} {problem} (gzip says: {err}).\n"
-                        f"File: {path}\n" + _how_to_fix(search_dirs())) from None
+        compressed = path.read_bytes()
     except OSError as err:
-        raise DataError(f"Fashion-MNIST file {path} cannot be read: {err}.\n" + _how_to_fix(search_dirs())) from None
+        raise DataError(f"Fashion-MNIST file {path} cannot be read: {err}.\n" + _how_to_fix(path)) from None
+    try:
+        content = gzip.decompress(compressed)
+    except EOFError as err:
+        raise DataError(f"Fashion-MNIST file {path.name} is truncated (gzip says: {err}).\n"
+                        f"File: {path}\n" + _how_to_fix(path)) from None
+    except (gzip.BadGzipFile, zlib.error) as err:
+        raise DataError(f"Fashion-MNIST file {path.name} is corrupt (gzip says: {err}).\n"
+                        f"File: {path}\n" + _how_to_fix(path)) from None
     if len(content) != spec.size:
         raise DataError(f"Fashion-MNIST file {path.name} is truncated or wrong: it decompresses to "
-                        f"{len(content):,} bytes, expected {spec.size:,}.\nFile: {path}\n" + _how_to_fix(search_dirs()))
+                        f"{len(content):,} bytes, expected {spec.size:,}.\nFile: {path}\n" + _how_to_fix(path))
     digest = hashlib.sha256(content).hexdigest()
     if digest != spec.sha256:
         raise DataError(f"Fashion-MNIST file {path.name} is corrupt: its SHA-256 is {digest}, "
-                        f"expected {spec.sha256}.\nFile: {path}\n" + _how_to_fix(search_dirs()))
+                        f"expected {spec.sha256}.\nFile: {path}\n" + _how_to_fix(path))
     return content
 
 
@@ -125,58 +161,137 @@ def parse_idx(content: bytes) -> np.ndarray:
     return np.frombuffer(content, dtype=np.uint8, offset=offset).reshape(dims).copy()
 
 
-def _download_with_torchvision(dest: Path) -> None:
-    """Download the four gz files into ``dest`` with torchvision (needs the network)."""
+def _fetch(url: str, target: Path, timeout: float) -> None:
+    """Copy ``url`` to ``target``, printing progress to stderr; a silent server fails after ``timeout`` s."""
+    print(f"downloading {target.name} from {url}", file=sys.stderr, flush=True)
+    opener = urllib.request.build_opener()  # reads the proxy settings of the environment as it is now
+    with opener.open(url, timeout=timeout) as response, open(target, "wb") as out:
+        total = int(response.headers.get("Content-Length") or 0)
+        done, shown = 0, 0
+        while chunk := response.read(1 << 20):
+            out.write(chunk)
+            done += len(chunk)
+            if total and done * 4 // total > shown:  # a line at each quarter
+                shown = done * 4 // total
+                print(f"  {done / 1e6:.1f} of {total / 1e6:.1f} MB", file=sys.stderr, flush=True)
+
+
+def _download_with_torchvision(dest: Path, names=tuple(FILES), timeout: float | None = None) -> None:
+    """Download the gz files from torchvision's mirrors into ``dest/FashionMNIST/raw/`` (needs the network)."""
     import torchvision
-    torchvision.datasets.FashionMNIST(root=str(dest), train=True, download=True)
-    torchvision.datasets.FashionMNIST(root=str(dest), train=False, download=True)
+    timeout = DOWNLOAD_TIMEOUT_S if timeout is None else timeout
+    raw = dest / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        failures = []
+        for mirror in torchvision.datasets.FashionMNIST.mirrors:
+            try:
+                _fetch(mirror + name, raw / name, timeout)
+                break
+            except OSError as err:  # URLError, a timeout, connection refused, HTTP errors
+                reason = getattr(err, "reason", err)
+                silent = isinstance(err, TimeoutError) or isinstance(reason, TimeoutError)
+                failures.append(f"{mirror + name}: " + (f"no answer within {timeout:g} s" if silent else str(reason)))
+        else:
+            raise OSError("; ".join(failures))
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a download: clean up, then die of that signal."""
+
+
+def _remove_stale_staging(dest: Path) -> None:
+    # A download killed outright (SIGKILL, a power cut) leaves its folder; its process is gone.
+    for folder in dest.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and _process_alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) -> Path:
-    """Fetch the files with torchvision into ``dest`` (default ``data/``), verified.
+    """Fetch the files into ``dest`` (default ``data/``), verified.
 
-    The download goes into a temporary folder beside ``dest``; only verified files are moved in,
-    so an interrupted or failed download leaves nothing half-written behind.
+    The download goes into a staging folder beside ``dest``; only verified files are moved in, so
+    an interrupted (Ctrl-C, SIGTERM) or failed download leaves nothing half-written behind, and a
+    staging folder left by a download that was killed outright is removed at the next start.
     """
     dest = Path(dest) if dest is not None else PROJECT_ROOT / "data"
     dest.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".download-", dir=dest))
+    _remove_stale_staging(dest)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest))
+    in_main_thread = threading.current_thread() is threading.main_thread()
+
+    def terminate(signum, frame):
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate) if in_main_thread else None
+    terminated = False
     try:
         try:
-            _download_with_torchvision(staging)
-        except Exception as err:  # torchvision raises URLError, RuntimeError, OSError...
+            _download_with_torchvision(staging, tuple(specs))
+        except Exception as err:
             raise DataError("Fashion-MNIST was not found on this machine, and downloading it failed "
-                            f"({type(err).__name__}: {err}).\n" + _how_to_fix(search_dirs())) from None
+                            f"({type(err).__name__}: {err}).\n" + _how_to_fix()) from None
         raw = staging / "FashionMNIST" / "raw"
         for name, spec in specs.items():
             read_verified(raw / name, spec)
         for name in specs:
             os.replace(raw / name, dest / name)
+    except _Terminated:
+        terminated = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    if terminated:  # die of the signal, as without the handler, now that nothing is left behind
+        os.kill(os.getpid(), signal.SIGTERM)
     return dest
 
 
-def find_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> dict[str, Path]:
-    """Locate each file: the first folder of ``search_dirs()`` holding it, else download.
+def _holds(folder: Path, name: str) -> bool:
+    try:
+        return (folder / name).is_file()
+    except PermissionError:
+        raise DataError(f"The folder {folder} cannot be read (permission denied).\n"
+                        f"Let your user read it (chmod), or point {ENV_VAR} elsewhere.\n" + _how_to_fix()) from None
 
-    Returns {file name: path}. Raises DataError naming the missing files when none is found
-    and ``download_if_missing`` is False (or the download fails).
+
+def find_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> dict[str, Path]:
+    """Locate all the files in one folder (see the module docstring), else download them.
+
+    Returns {file name: path}. Raises DataError naming what is missing and where it looked.
     """
-    dirs = search_dirs()
-    found = {}
-    for name in specs:
-        for folder in dirs:
-            if (folder / name).is_file():
-                found[name] = folder / name
-                break
-    missing = [name for name in specs if name not in found]
-    if missing and download_if_missing:
+    dirs, named = candidate_dirs()
+    partial = []
+    for folder in dirs:
+        present = [name for name in specs if _holds(folder, name)]
+        if len(present) == len(specs):
+            for other, some in partial:
+                warnings.warn(f"{other} holds only {', '.join(some)} of the Fashion-MNIST files; "
+                              f"all four are taken from {folder} instead", stacklevel=3)
+            return {name: folder / name for name in specs}
+        if present:
+            partial.append((folder, present))
+    if named:
+        missing = [name for name in specs if not _holds(dirs[0], name)]
+        problem = "does not exist" if not dirs[0].exists() else f"lacks {', '.join(missing)}"
+        raise DataError(f"{ENV_VAR} is set to {dirs[0]}, which {problem}.\n" + _how_to_fix())
+    if download_if_missing:
         folder = download(specs)
-        found.update({name: folder / name for name in missing})
-    elif missing:
-        raise DataError(f"Fashion-MNIST file(s) not found: {', '.join(missing)}.\n" + _how_to_fix(dirs))
-    return found
+        return {name: folder / name for name in specs}
+    note = "".join(f"\n{folder} holds only {', '.join(some)}; all four must be in one folder." for folder, some in partial)
+    raise DataError(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.{note}\n" + _how_to_fix())
 
 
 def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
@@ -227,20 +342,18 @@ def text_labels(labels) -> list[str]:
 class Minibatches:
     """Minibatches of in-memory tensors, with no per-image work.
 
-    X: tensor of shape (n, ...), any dtype; y: tensor of shape (n,). Both on the same device;
-    the batches come out on that device. Each pass (epoch) draws a new order from a generator
-    seeded once with ``seed``, so the sequence of epochs is reproducible.
+    X: tensor of shape (n, ...), any dtype; y: tensor of class indices, integer dtype, shape (n,),
+    values >= 0. Both on the same device; the batches come out on that device. Each pass (epoch)
+    draws a new order from a generator seeded once with ``seed``, so the sequence of epochs is
+    reproducible.
     """
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int,
                  shuffle: bool = True, seed: int = 0):
-        if len(X) != len(y):
-            raise ValueError(f"X and y must hold the same number of examples; got {len(X)} and {len(y)}.")
-        if X.device != y.device:
-            raise ValueError(f"X is on {X.device} but y is on {y.device}; move both to one device first.")
-        if not isinstance(batch_size, int) or batch_size < 1:
+        check_examples(X, y)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
+        self.X, self.y, self.batch_size, self.shuffle = X, y, int(batch_size), shuffle
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -258,3 +371,26 @@ class Minibatches:
             for start in range(0, n, self.batch_size):
                 yield self.X[start:start + self.batch_size], self.y[start:start + self.batch_size]
 
+
+def check_examples(X: torch.Tensor, y: torch.Tensor, num_classes: int | None = None) -> None:
+    """Raise ValueError, saying what was expected, unless X (n, ...) and y (n,) are examples and labels.
+
+    y must hold class indices: an integer tensor of shape (n,), values in 0..num_classes - 1 (or
+    merely >= 0 when num_classes is None). Checking the range reads two numbers from the device.
+    """
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise ValueError(f"X and y must be tensors; got {type(X).__name__} and {type(y).__name__}.")
+    if y.ndim != 1:
+        hint = " (use y.squeeze(1) or y.reshape(-1))" if y.ndim == 2 and y.shape[1] == 1 else ""
+        raise ValueError(f"labels y must have shape (n,), one class index per example; got shape {tuple(y.shape)}{hint}.")
+    if y.dtype.is_floating_point or y.dtype == torch.bool or y.is_complex():
+        raise ValueError(f"labels y must be integer class indices (e.g. torch.int64); got {y.dtype}.")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must hold the same number of examples; got {len(X)} and {len(y)}.")
+    if X.device != y.device:
+        raise ValueError(f"X is on {X.device} but y is on {y.device}; move both to one device first.")
+    if len(y):
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or (num_classes is not None and high >= num_classes):
+            expected = f"0..{num_classes - 1}" if num_classes is not None else "0 or more"
+            raise ValueError(f"labels y must be class indices in {expected}; got values from {low} to {high}.")

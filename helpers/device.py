@@ -17,7 +17,7 @@ def choose_device() -> torch.device:
     Setting COURSE_DEVICE (cpu, cuda, cuda:1, mps) overrides the choice, e.g. to compare with
     the CPU on a GPU machine.
     """
-    wanted = os.environ.get(DEVICE_ENV_VAR)
+    wanted = os.environ.get(DEVICE_ENV_VAR, "").strip().lower()  # CPU, Cuda:1 and cpu all work
     if wanted:
         try:
             device = torch.device(wanted)

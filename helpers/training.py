@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import torch
 
+from helpers.data import check_examples
+
 
 def init_params(num_inputs=784, num_outputs=10, sigma=0.01, device="cpu"):
     """Weights W ~ N(0, sigma²) of shape (num_inputs, num_outputs) and zero biases b, tracked by autograd."""
@@ -67,8 +69,13 @@ def evaluate_accuracy(net, batches):
         net.eval()
     totals = Accumulator(2)  # correct predictions, examples
     with torch.no_grad():
-        for X, y in batches:
-            totals.add(accuracy(net(X), y), len(y))
+        for k, (X, y) in enumerate(batches):
+            y_hat = net(X)
+            if k == 0:  # labels of the wrong shape or range fail here, with a message
+                check_examples(y_hat, y, num_classes=y_hat.shape[1])
+            totals.add(accuracy(y_hat, y), len(y))
+    if totals[1] == 0:
+        raise ValueError("evaluate_accuracy got no batches: the data is empty, or a generator already used up.")
     return totals[0] / totals[1]
 
 
@@ -90,8 +97,10 @@ def train_epoch(net, batches, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
     totals = Accumulator(3)  # summed loss, correct predictions, examples
-    for X, y in batches:
+    for k, (X, y) in enumerate(batches):
         y_hat = net(X)
+        if k == 0:  # as in evaluate_accuracy: bad labels fail here, with a message
+            check_examples(y_hat, y, num_classes=y_hat.shape[1])
         batch_loss = loss(y_hat, y).sum()
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
@@ -101,6 +110,9 @@ def train_epoch(net, batches, loss, updater):
             batch_loss.backward()
             updater(len(y))
         totals.add(batch_loss, accuracy(y_hat, y), len(y))
+    if totals[2] == 0:
+        raise ValueError("train_epoch got no batches: the data is empty, or a generator that an earlier epoch "
+                         "used up (a Minibatches or a list can be iterated again).")
     return totals[0] / totals[2], totals[1] / totals[2]
 
 

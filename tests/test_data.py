@@ -1,7 +1,14 @@
 """Finding, verifying and loading Fashion-MNIST, on tiny files in the real IDX format."""
 import gzip
 import hashlib
+import os
+import signal
+import socket
 import struct
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +131,7 @@ def test_truncated_file_is_caught(places, contents, specs):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz is truncated") as err:
         load_fashion_mnist(specs=specs, download_if_missing=False)
-    assert str(path) in str(err.value) and "Three ways to fix it" in str(err.value)
+    assert str(path) in str(err.value) and "How to fix it" in str(err.value)
     assert err.value.__cause__ is None and err.value.__suppress_context__  # no deep chained traceback
 
 
@@ -156,8 +163,8 @@ def test_wrong_size_is_caught(places, contents, specs):
 
 
 def fake_torchvision(contents, truncate=None):
-    """A stand-in for torchvision's download: writes the files where torchvision would."""
-    def download(dest: Path):
+    """A stand-in for the download: writes the files where torchvision would."""
+    def download(dest: Path, *args, **kwargs):
         raw = dest / "FashionMNIST" / "raw"
         write_gz(raw, contents)
         if truncate:
@@ -175,7 +182,7 @@ def test_download_is_the_last_resort_and_lands_verified_in_data(places, contents
 def test_nothing_is_downloaded_when_a_local_copy_exists(places, contents, specs, monkeypatch):
     write_gz(places["debian"], contents)
 
-    def must_not_download(dest):
+    def must_not_download(dest, *args, **kwargs):
         raise AssertionError("downloaded although a local copy exists")
     monkeypatch.setattr(hdata, "_download_with_torchvision", must_not_download)
     load_fashion_mnist(specs=specs)
@@ -196,8 +203,162 @@ def test_no_data_and_no_network_gives_the_clear_message(places, specs, monkeypat
     with pytest.raises(DataError) as err:
         load_fashion_mnist(specs=specs)
     message = str(err.value)
-    assert "downloading it failed" in message and "Three ways to fix it" in message
+    assert "downloading it failed" in message and "How to fix it" in message
     assert list(places["data"].iterdir()) == []
+
+
+# --- one folder for all four files, named folders, bad folders, advice that fits -------
+
+def test_a_named_folder_without_the_files_is_an_error_naming_it(places, contents, specs, monkeypatch):
+    write_gz(places["debian"], contents)  # there is a good copy elsewhere, but the user named this folder
+    places["env"].mkdir()
+    monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
+    with pytest.raises(DataError) as err:
+        load_fashion_mnist(specs=specs)
+    message = str(err.value)
+    assert f"FASHION_MNIST_DIR is set to {places['env']}, which lacks train-images-idx3-ubyte.gz" in message
+    assert "unset FASHION_MNIST_DIR" in message and list(places["data"].iterdir()) == []  # nothing downloaded
+
+
+def test_a_named_folder_that_does_not_exist_says_so(places, specs, monkeypatch):
+    monkeypatch.setenv(hdata.ENV_VAR, str(places["env"] / "typo"))
+    with pytest.raises(DataError, match=r"which does not exist"):
+        load_fashion_mnist(specs=specs)
+
+
+def test_an_unreadable_folder_is_a_data_error_naming_it(places, contents, specs, monkeypatch):
+    write_gz(places["env"], contents)
+    monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
+    real_is_file = Path.is_file
+
+    def is_file(path):  # what a folder without read permission does (root reads everything, so we fake it)
+        if path.parent == places["env"]:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_file(path)
+    monkeypatch.setattr(Path, "is_file", is_file)
+    with pytest.raises(DataError, match=rf"The folder {places['env']} cannot be read \(permission denied\)"):
+        load_fashion_mnist(specs=specs)
+
+
+def test_all_four_files_come_from_one_folder(places, contents, specs):
+    train_only = {name: c for name, c in contents.items() if name.startswith("train")}
+    write_gz(places["data"], train_only)
+    write_gz(places["debian"], contents)
+    with pytest.warns(UserWarning, match=r"holds only train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz"):
+        ds = load_fashion_mnist(specs=specs, download_if_missing=False)
+    assert {p.parent for p in ds.sources.values()} == {places["debian"]}
+
+
+def test_a_partial_folder_and_nothing_else_is_an_error_saying_so(places, contents, specs):
+    write_gz(places["data"], {name: c for name, c in contents.items() if name.startswith("train")})
+    with pytest.raises(DataError, match=r"holds only .*all four must be in one folder"):
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+
+
+def test_a_multi_member_gzip_is_read_whole(places, contents, specs):
+    write_gz(places["data"], contents)
+    name = "train-images-idx3-ubyte.gz"
+    content = contents[name]
+    (places["data"] / name).write_bytes(gzip.compress(content[:1000]) + gzip.compress(content[1000:]))
+    ds = load_fashion_mnist(specs=specs, download_if_missing=False, raw=True)
+    assert ds.train_images.shape == (N_TRAIN, 28, 28)
+
+
+@pytest.mark.parametrize("where, fix", [
+    ("env", "replace train-labels-idx1-ubyte.gz in"),
+    ("data", "delete "),
+    ("debian", "apt-get install --reinstall dataset-fashion-mnist"),
+])
+def test_advice_for_a_corrupt_file_fits_where_it_is(places, contents, specs, monkeypatch, where, fix):
+    bad = dict(contents)
+    bad["train-labels-idx1-ubyte.gz"] = bytes(reversed(bad["train-labels-idx1-ubyte.gz"]))
+    write_gz(places[where], bad)
+    if where == "env":
+        monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
+    with pytest.raises(DataError) as err:
+        load_fashion_mnist(specs=specs, download_if_missing=False)
+    message = str(err.value)
+    assert fix in message
+    if where == "env":
+        assert "set FASHION_MNIST_DIR to" not in message and "unset FASHION_MNIST_DIR" in message
+
+
+# --- downloads that hang, are killed, or left something behind ---------------------------
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers: a stuck proxy or mirror."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.held, self.stop = [], threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                self.held.append(self.sock.accept()[0])
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_proxy(monkeypatch):
+    server = SilentServer()
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{server.port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    yield server
+    server.close()
+
+
+def test_a_download_that_never_answers_times_out_with_a_clear_error(places, specs, silent_proxy, monkeypatch, capsys):
+    monkeypatch.setattr(hdata, "DOWNLOAD_TIMEOUT_S", 1)
+    start = time.monotonic()
+    with pytest.raises(DataError) as err:
+        load_fashion_mnist(specs=specs)
+    assert time.monotonic() - start < 30
+    assert "no answer within 1 s" in str(err.value) and "How to fix it" in str(err.value), str(err.value)[:400]
+    assert "downloading train-images-idx3-ubyte.gz from http" in capsys.readouterr().err  # says what and where
+    assert list(places["data"].iterdir()) == []
+
+
+def test_sigterm_during_a_download_leaves_no_staging_folder(tmp_path, silent_proxy):
+    data = tmp_path / "data"
+    script = (f"import helpers.data as d; d.DOWNLOAD_TIMEOUT_S = 120; d.download(dest={str(data)!r})")
+    child = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(data.glob(".download-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(data.glob(".download-*")), "the download never started"
+        time.sleep(0.5)  # let it reach the silent server
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == -signal.SIGTERM  # it still dies of the signal
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert list(data.iterdir()) == []
+
+
+def test_a_killed_downloads_leftover_is_removed_at_the_next_start(places, specs, monkeypatch, contents):
+    dead = places["data"] / f"{hdata.STAGING_PREFIX}999999999-abc"  # no such process
+    (dead / "FashionMNIST" / "raw").mkdir(parents=True)
+    mine = places["data"] / f"{hdata.STAGING_PREFIX}{os.getpid()}-xyz"  # a download still running
+    mine.mkdir()
+    monkeypatch.setattr(hdata, "_download_with_torchvision", fake_torchvision(contents))
+    load_fashion_mnist(specs=specs)
+    assert not dead.exists() and mine.exists()
 
 
 # --- the minibatch iterator -------------------------------------------------------------
@@ -243,8 +404,8 @@ def test_batches_stay_on_the_data_device():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"X": torch.zeros(3, 2), "y": torch.zeros(4), "batch_size": 2}, "same number of examples"),
-    ({"X": torch.zeros(3, 2), "y": torch.zeros(3), "batch_size": 0}, "positive integer"),
+    ({"X": torch.zeros(3, 2), "y": torch.zeros(4, dtype=torch.int64), "batch_size": 2}, "same number of examples"),
+    ({"X": torch.zeros(3, 2), "y": torch.zeros(3, dtype=torch.int64), "batch_size": 0}, "positive integer"),
 ])
 def test_minibatches_reject_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):

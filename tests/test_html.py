@@ -113,7 +113,8 @@ def relative_hrefs(page_html: str) -> list[str]:
 
 def test_site_has_a_page_per_notebook(course, site):
     infos, _ = course
-    assert sorted(p.name for p in site.iterdir()) == sorted(["index.html"] + [f"{i.path.stem}.html" for i in infos])
+    assert sorted(p.name for p in site.iterdir()) == sorted(["index.html", "status.html"]
+                                                            + [f"{i.path.stem}.html" for i in infos])
 
 
 def test_index_page_lists_every_notebook(chromium, course, site):
@@ -186,8 +187,8 @@ def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
     (out).mkdir()
     (out / "stale.html").write_text("old", encoding="utf-8")
     pages = make_html.build(root, out)
-    assert sorted(p.name for p in out.iterdir()) == ["00_a.html", "01_b.html", "index.html"]
-    assert [p.name for p in pages] == ["index.html", "00_a.html", "01_b.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["00_a.html", "01_b.html", "index.html", "status.html"]
+    assert [p.name for p in pages] == ["index.html", "status.html", "00_a.html", "01_b.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]  # no temporary folders left
     page = (out / "00_a.html").read_text(encoding="utf-8")
     assert 'href="index.html"' in page and 'href="01_b.html"' in page  # nav added although the notebook has none
@@ -231,7 +232,6 @@ window.addEventListener('load', () => {
 
 
 def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
-    import json
     infos, notebooks = course
     solutions = {info.path.stem: sum(1 for k, cell in enumerate(notebooks[info.path].cells)
                                      if make_html.make_student.is_solution(cell)
@@ -239,14 +239,7 @@ def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
                  for info in infos}
     for stem, runs in solutions.items():
         assert (site / f"{stem}.html").read_text(encoding="utf-8").count('<details class="solution">') == runs, stem
-    page = (site / "06_exercises.html").read_text(encoding="utf-8")
-    probe_page = site / "06_exercises.probe.html"
-    probe_page.write_text(page.replace("</body>", SOLUTION_PROBE + "</body>"), encoding="utf-8")
-    try:
-        dom = dom_after_load(chromium, probe_page)
-    finally:
-        probe_page.unlink()
-    report = json.loads(html_unescape(re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S).group(1)))
+    report = probe(chromium, site / "06_exercises.html", SOLUTION_PROBE)
     assert report["folds"] == solutions["06_exercises"]
     assert report["openBefore"] is False and report["figureShownBefore"] is False, report  # folded
     assert report["checkShown"] and "# Check: exercise" in report["checkText"], report  # check in view
@@ -254,6 +247,91 @@ def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
     assert report["figureHeight"] > 50 and report["textShownAfter"] > 200, report
 
 
-def html_unescape(text: str) -> str:
+def probe(chromium: str, page: Path, script: str) -> dict:
+    """Load a copy of ``page`` with ``script`` added, and return the JSON the script left in <pre id="probe">."""
     import html
-    return html.unescape(text)
+    import json
+    probe_page = page.with_name(page.stem + ".probe.html")
+    probe_page.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
+    try:
+        dom = dom_after_load(chromium, probe_page)
+    finally:
+        probe_page.unlink()
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert found, f"the probe script left no report in {page.name}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+# Draws each character of a Chinese term in the font the page gives it, and a code point no font
+# has: with a CJK font the three glyphs differ from each other and from the missing-glyph box;
+# without one, all are the same empty box.
+CJK_PROBE = """<script>
+window.addEventListener('load', () => {
+  const term = '交叉熵';
+  const holder = Array.from(document.querySelectorAll('td, p, li')).find(e => e.textContent.includes(term));
+  const font = '40px ' + getComputedStyle(holder).fontFamily;
+  const draw = ch => { const c = document.createElement('canvas'); c.width = c.height = 64;
+                       const g = c.getContext('2d'); g.font = font; g.fillText(ch, 4, 48); return c.toDataURL(); };
+  const glyphs = Array.from(term).map(draw);
+  const missing = draw(String.fromCodePoint(0x10FFFD));
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify({font, distinct: new Set(glyphs).size,
+                                    boxes: glyphs.filter(g => g === missing).length});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def test_chinese_terms_render_with_real_glyphs(chromium, site):
+    """Debian's fonts-noto-cjk (installed by .ci/run) is in the pages' font stack, and is used."""
+    for page in (site / "index.html", site / "02_cross_entropy.html"):
+        report = probe(chromium, page, CJK_PROBE)
+        assert "Noto Sans CJK" in report["font"], report
+        assert report["distinct"] == 3 and report["boxes"] == 0, \
+            f"{page.name}: Chinese text renders as empty boxes ({report}); install fonts-noto-cjk"
+
+
+# ------------------------------------------------------------------------------- offline, verified
+
+def test_formulas_are_typeset_offline_by_the_local_mathjax(chromium, site):
+    """With Debian's libjs-mathjax installed (.ci/run installs it) the pages use it by default."""
+    if not make_html.LOCAL_MATHJAX.is_file():
+        pytest.fail("libjs-mathjax is not installed: `apt-get install -y libjs-mathjax`", pytrace=False)
+    page = site / "01_softmax.html"
+    assert make_html.LOCAL_MATHJAX.as_uri() in page.read_text(encoding="utf-8")
+    result = browse(chromium, page, "--virtual-time-budget=20000", "--dump-dom")  # the browser has no network
+    assert result.returncode == 0, result.stderr[-2000:]
+    typeset = len(re.findall(r'class="mjx-chtml', result.stdout))
+    assert typeset > 20, f"only {typeset} formulas typeset by MathJax in 01_softmax.html"
+
+
+def test_without_a_record_every_page_says_not_verified(site, course):
+    infos, _ = course
+    assert "Not verified on this machine" in (site / "status.html").read_text(encoding="utf-8")
+    for info in infos:
+        assert "Not verified on this machine" in (site / f"{info.path.stem}.html").read_text(encoding="utf-8")
+
+
+def test_a_record_becomes_the_status_page_and_a_line_on_each_page(tmp_path):
+    import json
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    for stem in ("00_a", "01_b"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+            f"# {stem[:2]} · Notebook {stem}\n\n**In one line:** About {stem}.\n\n**Needs:** nothing")])
+        nbformat.write(nb, root / "notebooks" / f"{stem}.ipynb")
+    status = tmp_path / "status"
+    status.mkdir()
+    record = {"python": "3.11.7", "torch": "2.14.1", "device": "cpu", "device_name": "x86_64", "numerics": "default",
+              "data_sha256": {"train-images-idx3-ubyte.gz": "c59f46"},
+              "notebooks": {"00_a.ipynb": {"passed": True, "cells": 12, "failed_cells": 0, "seconds": 3.2,
+                                           "date": "2026-12-01 15:00 UTC"}}}
+    (status / "default.json").write_text(json.dumps(record), encoding="utf-8")
+    out = tmp_path / "site"
+    make_html.build(root, out, status_dir=status)
+    page = (out / "status.html").read_text(encoding="utf-8")
+    assert "Last verified on cpu (x86_64), Python 3.11.7, torch 2.14.1" in page
+    assert "passed, 12 cells, 3 s" in page and "not run" in page and "c59f46" in page  # 01_b was not run
+    assert "Last verified 2026-12-01 15:00 UTC on cpu" in (out / "00_a.html").read_text(encoding="utf-8")
+    assert "Not verified on this machine" in (out / "01_b.html").read_text(encoding="utf-8")

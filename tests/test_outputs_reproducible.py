@@ -46,6 +46,16 @@ def test_a_failing_notebook_is_left_unchanged(tmp_path):
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["broken.ipynb"]
 
 
+def test_ctrl_c_stops_with_one_line_naming_the_notebook_left_unchanged(tmp_path, monkeypatch, capsys):
+    paths = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]
+
+    def interrupted(path, timeout=900):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(run_notebooks, "run", interrupted)
+    assert run_notebooks.main([str(p) for p in paths]) == 130
+    assert capsys.readouterr().err == "interrupted: 01_a.ipynb left unchanged; not run: 02_b.ipynb\n"
+
+
 @pytest.mark.skipif(not (ROOT / "notebooks" / REGENERATED).exists(), reason=f"{REGENERATED} not written yet")
 def test_executing_twice_gives_identical_files(tmp_path):
     copy = tmp_path / REGENERATED
@@ -64,3 +74,30 @@ def test_no_stored_output_is_a_warning_or_an_error(path):
     noisy = [index for index, cell in enumerate(nb.cells) for output in cell.get("outputs", [])
              if output.get("name") == "stderr" or output.get("output_type") == "error"]
     assert not noisy, f"{path.name}: cells {noisy} store a warning or an error; fix its cause and run `make outputs`"
+
+
+def test_real_ctrl_c_during_a_cell_leaves_the_notebook_and_says_one_line(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    started = tmp_path / "cell-started"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(3)"),
+        nbformat.v4.new_code_cell("print('never reached')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    child = subprocess.Popen([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), str(path)],
+                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.1)
+    os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    _, err = child.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip() and "Kernel is running over TCP" not in line]
+    assert child.returncode == 130
+    assert lines[-1] == "interrupted: slow.ipynb left unchanged" and "Traceback" not in err, err
+    assert path.read_bytes() == before

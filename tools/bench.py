@@ -24,11 +24,18 @@ Fashion-MNIST there. The bench writes the decompressed files that the helpers fo
 a temporary ``data/FashionMNIST/raw/`` and runs the reference from a folder beside it, then restores
 the working directory and deletes the folder.
 
+In the same run it times the floor: the matrix products of the same epochs and nothing else (for
+each training batch the forward product X W and the gradient's X^T G, for each test batch the
+forward product), on data already sliced into batches; the course's path is reported as a ratio to
+that floor beside its ratio to the d2l reference, and a profile of one course epoch shows where the
+time above the floor goes.
+
 It then times the whole nbval run of the course (``pytest notebooks/ -q``); ``--skip-nbval`` leaves it out.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import warnings
 import subprocess
@@ -157,10 +164,50 @@ def run_course(num_epochs: int) -> dict:
     return {"device": str(device), "load": load_seconds, "epochs": epochs}
 
 
+def run_floor(num_epochs: int) -> dict:
+    """The floor: only the matrix products of the course's epochs, on batches sliced in advance."""
+    device = choose_device()
+    data = load_fashion_mnist(device=device)
+    train_x = data.train_images.reshape(-1, 784)
+    test_x = data.test_images.reshape(-1, 784)
+    batches = list(train_x.split(BATCH_SIZE))
+    test_batches = list(test_x.split(2048))
+    W = torch.randn(784, 10, device=device) * 0.01
+    G = [torch.randn(len(X), 10, device=device) for X in batches]  # stands for y_hat - y
+    epochs = []
+    for _ in range(num_epochs):
+        start = time.perf_counter()
+        for X, g in zip(batches, G):
+            X @ W          # forward
+            X.T @ g        # gradient with respect to W
+        for X in test_batches:
+            X @ W
+        float((test_batches[-1] @ W).sum())  # waits for the device
+        epochs.append((time.perf_counter() - start, math.nan, math.nan, math.nan))
+    return {"device": str(device), "load": 0.0, "epochs": epochs}
+
+
+def profile_course_epoch(top: int = 10) -> str:
+    """Where one epoch of the course's path spends its time: torch's profiler, by operator."""
+    from torch.profiler import ProfilerActivity, profile
+    device = choose_device()
+    data = load_fashion_mnist(device=device)
+    torch.manual_seed(SEED)
+    W, b = init_params(device=device)
+    batches = Minibatches(data.train_images, data.train_labels, BATCH_SIZE, seed=SEED)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        train_epoch(lambda X: softmax_regression(X, W, b), batches, cross_entropy, lambda n: sgd([W, b], LR, n))
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top)
+
+
 def report(name: str, description: str, result: dict) -> None:
     print(f"{name}: {description}")
     print(f"  device {result['device']}; data set ready in {result['load']:.2f} s")
     for i, (seconds, train_loss, train_acc, test_acc) in enumerate(result["epochs"], start=1):
+        if math.isnan(train_loss):
+            print(f"  epoch {i}: {seconds:6.3f} s   (matrix products only)")
+            continue
         print(f"  epoch {i}: {seconds:6.2f} s   train loss {train_loss:.4f}, train acc {train_acc:.4f}, "
               f"test acc {test_acc:.4f}")
 
@@ -205,14 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     report("course", "helpers.load_fashion_mnist (in memory) + helpers.Minibatches + helpers.training "
            "(notebook 04's code)", course)
 
+    floor = run_floor(args.epochs)
+    report("floor", "the same epochs' matrix products (forward X W, gradient X^T G, test forward) and "
+           "nothing else, on batches sliced in advance", floor)
+
     per_epoch = {name: sum(e[0] for e in r["epochs"]) / len(r["epochs"])
-                 for name, r in (("reference", reference), ("course", course))}
+                 for name, r in (("reference", reference), ("course", course), ("floor", floor))}
     print("\nsummary")
     print(f"  seconds per epoch (training + test evaluation): reference {per_epoch['reference']:.2f} s, "
-          f"course {per_epoch['course']:.2f} s")
-    print(f"  ratio: the course's path is {per_epoch['reference'] / per_epoch['course']:.1f}x faster")
+          f"course {per_epoch['course']:.2f} s, floor {per_epoch['floor']:.3f} s; {threads} torch CPU "
+          f"thread(s) for each")
+    print(f"  course vs d2l reference: the course's path is {per_epoch['reference'] / per_epoch['course']:.1f}x faster")
+    print(f"  course vs floor: the course's path takes {per_epoch['course'] / per_epoch['floor']:.1f}x the floor")
     print(f"  test accuracy after {args.epochs} epoch(s): reference {reference['epochs'][-1][3]:.4f}, "
           f"course {course['epochs'][-1][3]:.4f}")
+    print("\nwhere one epoch of the course's path spends its time (torch profiler, by operator):")
+    print(profile_course_epoch())
     if not args.skip_nbval:
         print()
         time_nbval()

@@ -11,9 +11,12 @@ A notebook whose execution fails is left exactly as it was.
 """
 from __future__ import annotations
 
+import asyncio
 import configparser
 import re
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,14 +74,44 @@ def normalize(nb: nbformat.NotebookNode, patterns) -> None:
                     data[mime] = _sanitize_text(value, patterns)
 
 
+class Interrupted(Exception):
+    """Ctrl-C arrived: the notebook being run is left as it was."""
+
+
+_interrupted = threading.Event()
+
+
+def _on_ctrl_c(*_):
+    # The first Ctrl-C lets the running cell finish (they take seconds) and stops before the next,
+    # so that the kernel shuts down cleanly and nothing is written; a second one stops at once.
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
+    _interrupted.set()
+    print("\nCtrl-C: stopping after the current cell (press it again to stop at once)", file=sys.stderr, flush=True)
+
+
+def _stop_if_interrupted(**_):
+    # Runs before each cell. nbclient answers Ctrl-C by killing the kernel mid-cell, which ends in a
+    # chain of tracebacks; our handler takes its place on the event loop for the cells that follow.
+    if _interrupted.is_set():
+        raise Interrupted()
+    try:
+        asyncio.get_event_loop().add_signal_handler(signal.SIGINT, _on_ctrl_c)
+    except (RuntimeError, NotImplementedError):  # not the main thread, or Windows
+        pass
+
+
 def run(path: Path, timeout: int = 900) -> float:
     """Execute one notebook in its own folder and overwrite it with the normalized result."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
+                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_start=_stop_if_interrupted)
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    if _interrupted.is_set():
+        raise Interrupted()
     normalize(nb, sanitize_patterns())
     atomic.write_notebook(path, nb)  # a crash never leaves a half-written notebook
     return elapsed
@@ -86,11 +119,26 @@ def run(path: Path, timeout: int = 900) -> float:
 
 def main(argv: list[str]) -> int:
     paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _on_ctrl_c) if in_main_thread else None
+    try:
+        return _run_all(paths)
+    finally:
+        _interrupted.clear()
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_all(paths: list[Path]) -> int:
     failed = []
-    for path in paths:
+    for k, path in enumerate(paths):
         try:
             print(f"{path.name}: {run(path):.1f} s", flush=True)
-        except CellExecutionError as err:
+        except (CellExecutionError, Interrupted, KeyboardInterrupt) as err:
+            if _interrupted.is_set() or isinstance(err, (Interrupted, KeyboardInterrupt)):
+                rest = f"; not run: {', '.join(p.name for p in paths[k + 1:])}" if paths[k + 1:] else ""
+                print(f"interrupted: {path.name} left unchanged{rest}", file=sys.stderr, flush=True)
+                return 130
             print(f"{path.name}: FAILED, left unchanged\n{err}", file=sys.stderr, flush=True)
             failed.append(path.name)
     if failed:
