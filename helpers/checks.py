@@ -70,18 +70,27 @@ class Check:
             if got_t.numel() > 9:  # name the worst entry rather than print them all
                 where = tuple(int(i) for i in torch.unravel_index(gaps.argmax(), gaps.shape))
                 self.fail(f"{what}: at index {where[0] if len(where) == 1 else where}, expected "
-                          f"{brief(expected_t[where])}, got {brief(got_t[where])} (allowed difference {atol:g}).")
+                          f"{brief(expected_t[where])}, got {brief(got_t[where])} (allowed {_allowed(atol, rtol)}).")
             self.fail(f"{what}: expected {brief(expected_t)}, got {brief(got_t)} "
-                      f"(largest difference {gap:.2g}, allowed {atol:g}).")
+                      f"(largest difference {gap:.2g}, allowed {_allowed(atol, rtol)}).")
 
     def digest(self, what: str, got: float, digest: str, decimals: int) -> None:
-        """Fail unless ``got`` rounded to ``decimals`` has the stored fingerprint (the answer stays hidden)."""
+        """Fail unless ``got`` rounded to ``decimals`` has the stored fingerprint.
+
+        The fingerprint keeps the answer out of sight, not out of reach: trying every rounded value
+        would find it. It is for self-study; graded notebooks compare exactly in hidden tests.
+        """
         if answer_digest(got, decimals) != digest:
             self.fail(f"{what} = {float(got):.{decimals}f} is not the expected value "
                       f"(compared to {decimals} decimals).")
 
     def passed(self, summary: str = "") -> None:
         print(f"✓ {self.exercise} passed" + (f": {summary}" if summary else "."))
+
+
+def _allowed(atol: float, rtol: float) -> str:
+    parts = ([f"{atol:g}"] if atol else []) + ([f"{rtol:g} of the expected size"] if rtol else [])
+    return " + ".join(parts) or "0"
 
 
 def brief(values) -> str:
