@@ -42,12 +42,23 @@ def pytest_runtest_logreport(report):
         entry["failed"] += 1
 
 
+def cpu_name() -> str:
+    """The CPU's model, e.g. 'AMD EPYC' (Linux's /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("model name", "Model")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict:
     import torch
     from helpers import choose_device
     from helpers.data import FILES
     device = choose_device()
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
     return {"python": platform.python_version(), "torch": torch.__version__, "device": str(device),
             "device_name": name, "numerics": numerics_label(),
             "data_sha256": {file: spec.sha256 for file, spec in FILES.items()}}

@@ -141,7 +141,8 @@ def status_page(records: list[dict], infos, title: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Status · {html.escape(title)}</title>
-<style>{INDEX_STYLE} td.pass {{ color: #1e7d32; }} td.fail {{ color: #b3261e; font-weight: 600; }}</style>
+<style>{INDEX_STYLE} td.pass {{ color: #1e7d32; }} td.fail {{ color: #b3261e; font-weight: 600; }}
+#status td:not(.title) {{ min-width: 11rem; }}</style>
 </head>
 <body>
 <main>
