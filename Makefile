@@ -30,7 +30,7 @@ help:
 	@echo "             then nbval again under two other float-rounding set-ups (other CPUs' kernels)"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
 	@echo "make index    regenerate the README's notebook table and every notebook's navigation links"
-	@echo "make export   regenerate helpers/training.py from the cells of notebook 04 tagged 'export'"
+	@echo "make export   regenerate helpers/training.py from the cells of notebook 04 marked '#| export'"
 	@echo "make bench    time the seeds' reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
 	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader into build/grades.csv"

@@ -6,7 +6,7 @@ several notebooks share.
 from .data import (TEXT_LABELS, DataError, FashionMNIST, Minibatches, load_fashion_mnist,
                    text_labels)
 from .plotting import LivePlot, plot_confusion_matrix, show_images
-from .device import choose_device, seed_everything, setup
+from .reproducibility import choose_device, seed_everything, setup
 
 __all__ = ["TEXT_LABELS", "DataError", "FashionMNIST", "Minibatches", "load_fashion_mnist",
            "text_labels", "LivePlot", "plot_confusion_matrix", "show_images", "choose_device",

@@ -1,5 +1,5 @@
 # GENERATED FILE: DO NOT EDIT.
-# It is written by tools/export_lessons.py from the code cells tagged "export" in
+# It is written by tools/export_lessons.py from the code cells marked "#| export" in
 # notebooks/04_softmax_regression_scratch.ipynb. Change the code there, then run
 #     python tools/export_lessons.py
 # `python tools/export_lessons.py --check` (run by tests/test_lesson_export.py) fails while the
@@ -8,6 +8,7 @@
 and the later notebooks reuse.
 """
 
+# From 04_softmax_regression_scratch.ipynb, section "04 · Softmax regression from scratch".
 from typing import NamedTuple
 
 import torch
@@ -15,6 +16,7 @@ import torch
 from helpers.data import check_examples
 
 
+# From 04_softmax_regression_scratch.ipynb, section "The parameters".
 def init_params(num_inputs=784, num_outputs=10, sigma=0.01, device="cpu"):
     """Weights W ~ N(0, sigma²) of shape (num_inputs, num_outputs) and zero biases b, tracked by autograd."""
     W = torch.normal(0.0, sigma, size=(num_inputs, num_outputs)).to(device).requires_grad_()
@@ -22,28 +24,33 @@ def init_params(num_inputs=784, num_outputs=10, sigma=0.01, device="cpu"):
     return W, b
 
 
+# From 04_softmax_regression_scratch.ipynb, section "Softmax".
 def softmax(O):
     """Row-wise softmax of a (batch, classes) tensor of logits (the plain formula: no overflow guard)."""
     O_exp = torch.exp(O)
     return O_exp / O_exp.sum(dim=1, keepdim=True)
 
 
+# From 04_softmax_regression_scratch.ipynb, section "The model".
 def softmax_regression(X, W, b):
     """Class probabilities (n, q) for a batch X of n examples of W.shape[0] values each, e.g. (n, 1, 28, 28)."""
     return softmax(X.reshape(-1, W.shape[0]) @ W + b)
 
 
+# From 04_softmax_regression_scratch.ipynb, section "Cross-entropy, by fancy indexing".
 def cross_entropy(y_hat, y):
     """Per-example cross-entropy -log y_hat[i, y[i]], for probabilities y_hat (n, q) and class indices y (n,)."""
     rows = torch.arange(len(y_hat), device=y_hat.device)
     return -torch.log(y_hat[rows, y])
 
 
+# From 04_softmax_regression_scratch.ipynb, section "Accuracy".
 def accuracy(y_hat, y):
     """Number of rows of y_hat whose largest entry is in column y: a 0-d tensor on y's device."""
     return (y_hat.argmax(dim=1) == y).sum()
 
 
+# From 04_softmax_regression_scratch.ipynb, section "A running-sum accumulator".
 class Accumulator:
     """Running sums of n quantities; tensors are summed where they live, read back as floats on access."""
 
@@ -63,6 +70,7 @@ class Accumulator:
         return float(self.data[i])
 
 
+# From 04_softmax_regression_scratch.ipynb, section "Evaluating over a data set".
 def evaluate_accuracy(net, batches):
     """Fraction of correct predictions of net over the (X, y) minibatches of batches."""
     if isinstance(net, torch.nn.Module):
@@ -79,6 +87,7 @@ def evaluate_accuracy(net, batches):
     return totals[0] / totals[1]
 
 
+# From 04_softmax_regression_scratch.ipynb, section "Minibatch stochastic gradient descent".
 def sgd(params, lr, batch_size):
     """One minibatch SGD step; each param.grad must hold the gradient of the loss summed over the batch."""
     with torch.no_grad():
@@ -87,6 +96,7 @@ def sgd(params, lr, batch_size):
             param.grad.zero_()
 
 
+# From 04_softmax_regression_scratch.ipynb, section "One epoch, then the whole training".
 def train_epoch(net, batches, loss, updater):
     """Train net for one pass over batches; return (mean training loss, training accuracy).
 
@@ -116,6 +126,7 @@ def train_epoch(net, batches, loss, updater):
     return totals[0] / totals[2], totals[1] / totals[2]
 
 
+# From 04_softmax_regression_scratch.ipynb, section "One epoch, then the whole training".
 class EpochStats(NamedTuple):
     train_loss: float
     train_acc: float

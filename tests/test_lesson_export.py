@@ -1,4 +1,4 @@
-"""helpers/training.py is generated from the cells tagged `export` in notebook 04: check that it is in step.
+"""helpers/training.py is generated from the cells marked `#| export` in notebook 04: check that it is in step.
 
 The tests that change things work on a copy of the project in a temporary folder (``--root``), never
 on the real notebook or module.
@@ -45,7 +45,7 @@ def edit_notebook(root: Path, change) -> None:
 
 
 def is_export(cell) -> bool:
-    return "export" in cell["metadata"].get("tags", [])
+    return cell["cell_type"] == "code" and cell["source"].splitlines()[:1] == ["#| export"]
 
 
 def export_cell(cells, defining: str):
@@ -117,14 +117,27 @@ def test_export_rewrites_module_from_notebook(project_copy: Path):
     assert text.startswith("# GENERATED FILE: DO NOT EDIT.")
     assert "notebooks/04_softmax_regression_scratch.ipynb" in text.splitlines()[2]
     assert "def error_rate(y_hat, y):" in text
-    # the cells keep notebook order
+    # the cells keep notebook order, each under the notebook and section it comes from, without the directive
     assert text.index("def softmax(") < text.index("def cross_entropy(") < text.index("def train(")
+    assert '# From 04_softmax_regression_scratch.ipynb, section "Softmax".\ndef softmax(' in text
+    assert "\n#| export" not in text  # (the header names it, in quotes)
+
+
+def test_a_tag_alone_does_not_export_a_cell(project_copy: Path):
+    """The directive is what counts, visible in the cell; metadata that JupyterLab hides does nothing."""
+    def change(cells):
+        cell = export_cell(cells, "def sgd(")
+        cell["source"] = cell["source"].replace("#| export\n", "", 1)
+        cell["metadata"]["tags"] = ["export"]
+    edit_notebook(project_copy, change)
+    assert run_tool("--root", str(project_copy)).returncode == 0
+    assert "def sgd(" not in (project_copy / MODULE).read_text(encoding="utf-8")
 
 
 def test_ipython_syntax_in_an_export_cell_is_refused(project_copy: Path):
     def change(cells):
         cell = export_cell(cells, "def sgd(")
-        cell["source"] = "%timeit 1\n" + cell["source"]
+        cell["source"] = cell["source"].replace("#| export\n", "#| export\n%timeit 1\n", 1)
     edit_notebook(project_copy, change)
     result = run_tool("--check", "--root", str(project_copy))
     assert result.returncode == 2 and "IPython syntax" in result.stderr

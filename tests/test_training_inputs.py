@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers import Minibatches
-from helpers.device import choose_device
+from helpers.reproducibility import choose_device
 from helpers.training import cross_entropy, evaluate_accuracy, init_params, sgd, softmax_regression, train
 
 N, D, Q = 12, 4, 3

@@ -1,4 +1,4 @@
-"""Time the seeds' reference training path against the course's, in one run (`make bench`).
+"""Time the d2l reference training path against the course's, in one run (`make bench`).
 
     python tools/bench.py [--epochs N] [--threads N] [--skip-nbval]
 
@@ -7,10 +7,10 @@ from the same seed, b = 0), with the same hyperparameters (batch 256, learning r
 same number of epochs (default 2), measuring the test accuracy after each epoch. Only the plumbing
 differs:
 
-- reference: the seeds' code on the d2l package itself (1.0.3): ``d2l.load_data_fashion_mnist``
+- the d2l reference: the seed articles' code on the d2l package itself (1.0.3): ``d2l.load_data_fashion_mnist``
   (torchvision's dataset, ``ToTensor`` on every image, ``DataLoader(256, shuffle=True,
   num_workers=4)``), ``d2l.accuracy``, ``d2l.Accumulator`` and ``d2l.sgd``. d2l 1.0.3's torch
-  module no longer has ``evaluate_accuracy`` and ``train_epoch_ch3``, so the seeds' versions of
+  module no longer has ``evaluate_accuracy`` and ``train_epoch_ch3``, so the seed articles' versions of
   those two are written out below, on top of d2l's own helpers.
 - course: ``helpers.load_fashion_mnist`` (whole tensors in memory, on the course's device),
   ``helpers.Minibatches`` and the training code that notebook 04 exports (``helpers.training``).
@@ -58,7 +58,7 @@ from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd
 
 BATCH_SIZE, LR, SEED = 256, 0.1, 0
 
-# The seeds' code as written: 4 workers on a 2-core machine, float() on a tensor that requires grad.
+# The d2l reference as the seed articles write it: 4 workers on a 2-core machine, float() on a tensor that requires grad.
 warnings.filterwarnings("ignore", message="This DataLoader will create")
 warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
 
@@ -79,7 +79,7 @@ def d2l_data_folder():
 
 
 def run_reference(num_epochs: int) -> dict:
-    """The seeds' path, on d2l's own loader and helpers (CPU, as in the seeds)."""
+    """The d2l reference: d2l's own loader and helpers (on the CPU, as in the seed articles)."""
     from d2l import torch as d2l
 
     def softmax(X):
@@ -111,7 +111,7 @@ def run_reference(num_epochs: int) -> dict:
         metric = d2l.Accumulator(3)
         for X, y in train_iter:
             y_hat = net(X)
-            l = loss(y_hat, y)  # noqa: E741 (the seeds' name)
+            l = loss(y_hat, y)  # noqa: E741 (the seed articles' name)
             if isinstance(updater, torch.optim.Optimizer):
                 updater.zero_grad()
                 l.mean().backward()
@@ -224,7 +224,7 @@ def time_nbval() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time the seeds' reference training path against the course's.")
+    parser = argparse.ArgumentParser(description="Time the d2l reference training path against the course's.")
     parser.add_argument("--epochs", type=int, default=2, help="epochs for each path (default 2)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads, for both paths (default: what helpers.setup() sets for the notebooks)")
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"torch {torch.__version__}, {os.cpu_count()} CPU(s), {threads} torch CPU thread(s) for both paths\n")
 
     reference = run_reference(args.epochs)
-    report("reference", f"the seeds' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
+    report("d2l reference", f"the seed articles' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
            "torchvision + ToTensor + DataLoader(256, shuffle, num_workers=4); d2l.accuracy, "
            "d2l.Accumulator, d2l.sgd)", reference)
     course = run_course(args.epochs)

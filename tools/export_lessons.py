@@ -1,12 +1,13 @@
-"""Write the notebook cells tagged ``export`` into an importable module, nbdev-style, or check them.
+"""Write the notebook cells marked ``#| export`` into an importable module, nbdev-style, or check them.
 
     python tools/export_lessons.py            (re)write every module from its notebook
     python tools/export_lessons.py --check    exit 1, saying what to run, when a module is stale
 
 A lesson's reusable code (softmax, the loss, the training loop...) is written once, in the
-notebook that teaches it, in code cells whose metadata has ``"tags": ["export"]``. This tool copies
-those cells, in notebook order and exactly as written, into the module named in ``EXPORTS``
-under a header saying that the module is generated. Later notebooks import that module instead of
+notebook that teaches it, in code cells whose first line is the directive ``#| export``, visible in
+the cell as in nbdev. This tool copies those cells, in notebook order and as written (the directive
+replaced by a comment naming the notebook and the section the code comes from, as d2l's generated
+module does), into the module named in ``EXPORTS`` under a header saying that the module is generated. Later notebooks import that module instead of
 copying the code. Every other cell (prose, demos, plots, asserts, navigation) stays out, so
 editing one never makes the module stale.
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import atomic  # a sibling in tools/, on the path of every script run from there
 
 ROOT = Path(__file__).resolve().parent.parent
-TAG = "export"
+DIRECTIVE = "#| export"
 COMMAND = "python tools/export_lessons.py"
 
 
@@ -49,7 +50,7 @@ class ExportError(Exception):
 
 
 def exported_cells(notebook: Path) -> list[str]:
-    """The sources of the code cells tagged ``export``, in notebook order, trailing blanks removed."""
+    """The code cells marked ``#| export``, in notebook order, each headed by where it comes from."""
     if not notebook.is_file():
         raise ExportError(f"{notebook} does not exist")
     # Plain JSON rather than nbformat: the format is simple, and nbformat takes seconds to import here.
@@ -57,11 +58,17 @@ def exported_cells(notebook: Path) -> list[str]:
         nb = json.loads(notebook.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ExportError(f"{notebook} is not a readable notebook: {err}") from None
-    cells = ["".join(cell["source"]).rstrip() if isinstance(cell["source"], list) else cell["source"].rstrip()
-             for cell in nb.get("cells", [])
-             if cell.get("cell_type") == "code" and TAG in cell.get("metadata", {}).get("tags", [])]
+    cells, section = [], "the top"
+    for cell in nb.get("cells", []):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell.get("cell_type") == "markdown":
+            headings = [line.lstrip("#").strip() for line in source.splitlines() if line.startswith("#")]
+            section = headings[-1] if headings else section
+        elif cell.get("cell_type") == "code" and source.splitlines()[:1] == [DIRECTIVE]:
+            code = source.split("\n", 1)[1].rstrip() if "\n" in source else ""
+            cells.append(f"# From {notebook.name}, section \"{section}\".\n{code}")
     if not cells:
-        raise ExportError(f"{notebook} has no code cell tagged {TAG!r}")
+        raise ExportError(f"{notebook} has no code cell whose first line is {DIRECTIVE!r}")
     for source in cells:
         for line in source.splitlines():
             if line.lstrip().startswith(("%", "!")):
@@ -75,7 +82,7 @@ def render(export: Export, root: Path = ROOT) -> str:
     cells = exported_cells(root / export.notebook)
     header = (
         "# GENERATED FILE: DO NOT EDIT.\n"
-        f"# It is written by tools/export_lessons.py from the code cells tagged \"{TAG}\" in\n"
+        f"# It is written by tools/export_lessons.py from the code cells marked \"{DIRECTIVE}\" in\n"
         f"# {export.notebook}. Change the code there, then run\n"
         f"#     {COMMAND}\n"
         f"# `{COMMAND} --check` (run by tests/test_lesson_export.py) fails while the\n"
@@ -112,7 +119,7 @@ def stale_report(export: Export, root: Path = ROOT) -> str | None:
                                      f"{export.module} (as it is)",
                                      f"{export.module} (as {export.notebook} makes it)", lineterm="", n=1))
     shown = diff[:40] + ([f"... ({len(diff) - 40} more diff lines)"] if len(diff) > 40 else [])
-    return (f"{export.module} is out of sync with the cells tagged \"{TAG}\" in {export.notebook}.\n"
+    return (f"{export.module} is out of sync with the cells marked \"{DIRECTIVE}\" in {export.notebook}.\n"
             f"Either those cells changed since the last export, or the module was edited by hand (edit the\n"
             f"notebook instead). To regenerate the module from the notebook, run:\n    {COMMAND}\n"
             "Difference:\n" + "\n".join(shown))

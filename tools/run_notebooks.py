@@ -6,7 +6,7 @@ What makes two runs give byte-identical files: nbclient records no timings, stre
 merged per stream as nbval merges them, widget model ids
 (random UUIDs) are replaced by ids derived from the cell's position, no widget state is stored,
 and in cells marked NBVAL_IGNORE_OUTPUT (timings, live devices) the patterns of
-tests/nbval_sanitize.cfg are applied, the same ones nbval applies when it compares.
+nbval_sanitize.cfg (at the project root) are applied, the same ones nbval applies when it compares.
 A notebook whose execution fails is left exactly as it was.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from nbval.plugin import coalesce_streams
 import atomic  # a sibling in tools/, on the path of every script run from there
 
 ROOT = Path(__file__).resolve().parent.parent
-SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
+SANITIZE_CFG = ROOT / "nbval_sanitize.cfg"
 IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

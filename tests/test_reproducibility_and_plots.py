@@ -9,13 +9,13 @@ import torch
 matplotlib.use("Agg")
 
 import helpers  # noqa: E402
-from helpers import device as hsetup  # noqa: E402
+from helpers import reproducibility  # noqa: E402
 
 
 @pytest.fixture
 def no_override(monkeypatch):
-    monkeypatch.delenv(hsetup.DEVICE_ENV_VAR, raising=False)
-    monkeypatch.delenv(hsetup.THREADS_ENV_VAR, raising=False)
+    monkeypatch.delenv(reproducibility.DEVICE_ENV_VAR, raising=False)
+    monkeypatch.delenv(reproducibility.THREADS_ENV_VAR, raising=False)
 
 
 @pytest.mark.parametrize("cuda, mps, expected", [
@@ -23,22 +23,22 @@ def no_override(monkeypatch):
 ])
 def test_device_fallback_order(monkeypatch, no_override, cuda, mps, expected):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
-    monkeypatch.setattr(hsetup, "_mps_available", lambda: mps)
-    assert hsetup.choose_device().type == expected
+    monkeypatch.setattr(reproducibility, "_mps_available", lambda: mps)
+    assert reproducibility.choose_device().type == expected
 
 
 def test_device_override(monkeypatch):
-    monkeypatch.setenv(hsetup.DEVICE_ENV_VAR, "cpu")
+    monkeypatch.setenv(reproducibility.DEVICE_ENV_VAR, "cpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert hsetup.choose_device() == torch.device("cpu")
+    assert reproducibility.choose_device() == torch.device("cpu")
 
 
 @pytest.mark.parametrize("value, message", [("gpu9", "not a device name"), ("cuda", "does not have")])
 def test_bad_device_override_says_what_to_do(monkeypatch, value, message):
-    monkeypatch.setenv(hsetup.DEVICE_ENV_VAR, value)
+    monkeypatch.setenv(reproducibility.DEVICE_ENV_VAR, value)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match=message):
-        hsetup.choose_device()
+        reproducibility.choose_device()
 
 
 def test_setup_seeds_every_generator(no_override):
@@ -64,7 +64,7 @@ def test_setup_runs_torch_on_one_thread_unless_asked(no_override):
 def test_thread_count_comes_from_course_threads_when_set(no_override, monkeypatch):
     before = torch.get_num_threads()
     try:
-        monkeypatch.setenv(hsetup.THREADS_ENV_VAR, "2")
+        monkeypatch.setenv(reproducibility.THREADS_ENV_VAR, "2")
         helpers.setup(seed=0)
         assert torch.get_num_threads() == 2
         helpers.setup(seed=0, threads=1)  # an explicit argument wins
@@ -75,7 +75,7 @@ def test_thread_count_comes_from_course_threads_when_set(no_override, monkeypatc
 
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
 def test_bad_course_threads_says_what_to_do(no_override, monkeypatch, value):
-    monkeypatch.setenv(hsetup.THREADS_ENV_VAR, value)
+    monkeypatch.setenv(reproducibility.THREADS_ENV_VAR, value)
     with pytest.raises(ValueError, match="COURSE_THREADS=.*is not a thread count; use a whole number"):
         helpers.setup(seed=0)
 

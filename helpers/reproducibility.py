@@ -1,4 +1,4 @@
-"""Device choice and the one call every notebook makes first, so that its outputs are reproducible."""
+"""Reproducibility and display: the one call every notebook makes first (setup), and the device choice it returns."""
 from __future__ import annotations
 
 import os
