@@ -65,7 +65,7 @@ def machine() -> dict:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _results:
+    if not _results or exitstatus == 2:  # 2: interrupted (Ctrl-C): what ran is no verdict
         return
     folder = status_dir()
     path = folder / f"{numerics_label().replace(' ', '_').replace('=', '-')}.json"

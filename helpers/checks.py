@@ -44,7 +44,7 @@ class Check:
         """Stop with 'define ... above' unless every name (``"f(x)"`` means ``f``) exists."""
         missing = [name for name in names if name.split("(")[0] not in self.namespace]
         if missing:
-            quoted = [f"`{name}`" for name in names]
+            quoted = [f"`{name}`" for name in missing]
             listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
             self.fail(f"define {listed} above, then run this cell again.")
 

@@ -252,10 +252,11 @@ def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) ->
         terminated = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        if in_main_thread:
+        if in_main_thread and previous is not None:  # None: a handler not set from Python
             signal.signal(signal.SIGTERM, previous)
     if terminated:  # die of the signal, as without the handler, now that nothing is left behind
         os.kill(os.getpid(), signal.SIGTERM)
+        raise DataError("The download of Fashion-MNIST was stopped by SIGTERM; nothing was kept.")
     return dest
 
 
@@ -390,7 +391,7 @@ def check_examples(X: torch.Tensor, y: torch.Tensor, num_classes: int | None = N
     if X.device != y.device:
         raise ValueError(f"X is on {X.device} but y is on {y.device}; move both to one device first.")
     if len(y):
-        low, high = int(y.min()), int(y.max())
+        low, high = (int(v) for v in torch.aminmax(y))  # one read from the device
         if low < 0 or (num_classes is not None and high >= num_classes):
             expected = f"0..{num_classes - 1}" if num_classes is not None else "0 or more"
             raise ValueError(f"labels y must be class indices in {expected}; got values from {low} to {high}.")

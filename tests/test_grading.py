@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -29,8 +28,7 @@ COURSE = grade.exercise_notebooks(ROOT / "notebooks")
 
 
 def nbgrader_cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=grade.with_venv_on_path(),
                           capture_output=True, text=True, timeout=600)
 
 
@@ -168,6 +166,18 @@ def test_a_submissions_path_that_is_not_a_folder_is_refused(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(tmp_path / "nowhere")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "is not a folder" in result.stderr
+
+
+def test_a_course_folder_that_is_not_ours_is_not_deleted(tmp_path):
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / f"{EXERCISES}.ipynb", tmp_path / "subs" / "alice")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(tmp_path / "subs"),
+                             "--course", str(precious)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "holds no nbgrader course made by this tool" in result.stderr
+    assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
 
 
 def test_a_notebook_that_is_not_in_the_course_is_reported(tmp_path):

@@ -94,3 +94,10 @@ def test_non_integer_batch_sizes_are_refused(data, batch_size):
 def test_course_device_is_not_case_sensitive(monkeypatch, value):
     monkeypatch.setenv("COURSE_DEVICE", value)
     assert choose_device() == torch.device("cpu")
+
+
+def test_a_check_names_only_what_is_still_missing():
+    from helpers.checks import Check, CheckFailed
+    check = Check("Exercise 9", {"defined_already": 1})
+    with pytest.raises(CheckFailed, match=r"^Exercise 9: define `missing\(x\)` above, then run this cell again\.$"):
+        check.defined("defined_already", "missing(x)")

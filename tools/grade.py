@@ -117,22 +117,29 @@ c.Execute.interrupt_on_timeout = True
 """
 
 
-def nbgrader(course_dir: Path, *args: str) -> None:
+def with_venv_on_path() -> dict:
+    """The environment with this Python's bin/ first on PATH: nbgrader runs the `alembic` command
+    installed beside it, there in a virtual environment even when that is not activated."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=course_dir, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=course_dir, capture_output=True, text=True, env=with_venv_on_path())
     if result.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
 def grade(submissions: list[Submission], course: dict[str, nbformat.NotebookNode], course_dir: Path,
           timeout: int) -> list[dict]:
     """Autograde every submission in a fresh nbgrader course; one row per check cell."""
-    # nbgrader runs the `alembic` command of its environment: put this Python's bin/ first on PATH,
-    # which is where a virtual environment keeps it even when it is not activated.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     from nbgrader.api import Gradebook, MissingEntry
 
     if course_dir.exists():
+        if any(course_dir.iterdir()) and not (course_dir / "nbgrader_config.py").exists():
+            raise RuntimeError(f"{course_dir} is not empty and holds no nbgrader course made by this tool; "
+                               "name another --course folder (it is replaced at every run)")
         shutil.rmtree(course_dir)
     course_dir.mkdir(parents=True)
     (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course_dir), timeout=timeout))
@@ -149,6 +156,17 @@ def grade(submissions: list[Submission], course: dict[str, nbformat.NotebookNode
     for assignment in assignments:
         nbgrader(course_dir, "autograde", assignment, "--force", "--create")
 
+    rows = []
+    previous_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = with_venv_on_path()["PATH"]  # the Gradebook runs `alembic` too
+    try:
+        rows = _read_grades(submissions, course, course_dir, Gradebook, MissingEntry)
+    finally:
+        os.environ["PATH"] = previous_path
+    return rows
+
+
+def _read_grades(submissions, course, course_dir, Gradebook, MissingEntry) -> list[dict]:
     rows = []
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
         for s in submissions:

@@ -42,7 +42,6 @@ TEMPLATES = Path(__file__).resolve().parent / "site_template"
 # Debian's libjs-mathjax: when it is installed the pages typeset formulas with it, offline.
 LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full"
-STATUS_DIR = ROOT / "build" / "status"
 DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
 # Inline markdown links to a notebook or to the README (relative, no scheme).
 _NOTEBOOK_LINK = re.compile(r"(\]\()([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")
@@ -99,7 +98,7 @@ def verified_line(records: list[dict], notebook: str) -> str:
     if not runs:
         return "*Not verified on this machine: no test run recorded (run `make test`, then `make html`).* · [status](status.html)"
     newest = max(entry["date"] for _, entry in runs)
-    first = runs[0][0]
+    first = next(record for record, entry in runs if entry["date"] == newest)  # the machine of that run
     passed = sum(entry["passed"] for _, entry in runs)
     verdict = f"passed under {passed} of {len(runs)} float-rounding set-up(s)" if passed else "FAILED"
     return (f"*Last verified {newest} on {first['device']} ({first['device_name']}), Python {first['python']}, "

@@ -10,6 +10,7 @@ in one step. Needs Debian's chromium and poppler-utils; libjs-mathjax for formul
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,8 @@ OPEN_SOLUTIONS = ("<script>window.addEventListener('load', () => "
                   "document.querySelectorAll('details.solution').forEach(d => d.open = true));</script>")
 
 
-def find(program: str, package: str) -> str:
-    found = shutil.which(program)
+def find(program: str, package: str, *other_names: str) -> str:
+    found = next(filter(None, map(shutil.which, (program, *other_names))), None)
     if not found:
         raise SystemExit(f"make_pdf: {program} is not installed; on Debian/Ubuntu: apt-get install -y {package}")
     return found
@@ -36,7 +37,7 @@ def find(program: str, package: str) -> str:
 
 def print_pages(pages: list[Path], out: Path) -> int:
     """Print each page to PDF and join them into ``out``; the number of pages printed."""
-    chromium = find("chromium", "chromium")
+    chromium = find("chromium", "chromium", "chromium-browser")
     pdfunite = find("pdfunite", "poppler-utils")
     with tempfile.TemporaryDirectory(prefix="course-pdf-") as work:
         work = Path(work)
@@ -54,11 +55,17 @@ def print_pages(pages: list[Path], out: Path) -> int:
                 raise SystemExit(f"make_pdf: chromium could not print {page.name}:\n{result.stderr[-2000:]}")
             pdfs.append(pdf)
         joined = work / "course.pdf"
-        subprocess.run([pdfunite, *map(str, pdfs), str(joined)], check=True, capture_output=True)
+        result = subprocess.run([pdfunite, *map(str, pdfs), str(joined)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"make_pdf: pdfunite could not join the pages:\n{result.stderr[-2000:]}")
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.with_name(f".{out.name}.tmp")
-        shutil.copyfile(joined, staging)
-        staging.replace(out)  # one rename: the previous PDF stays until the new one is complete
+        handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        os.close(handle)
+        try:
+            shutil.copyfile(joined, staging)
+            os.replace(staging, out)  # one rename: the previous PDF stays until the new one is complete
+        finally:
+            Path(staging).unlink(missing_ok=True)
     return len(pdfs)
 
 
