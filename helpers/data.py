@@ -229,15 +229,17 @@ def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) ->
     dest = Path(dest) if dest is not None else PROJECT_ROOT / "data"
     dest.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(dest)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest))
     in_main_thread = threading.current_thread() is threading.main_thread()
 
     def terminate(signum, frame):
         raise _Terminated()
 
+    # The handler comes first, so that no SIGTERM can land between making the staging folder and
+    # being ready to remove it.
     previous = signal.signal(signal.SIGTERM, terminate) if in_main_thread else None
-    terminated = False
+    terminated, staging = False, None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest))
         try:
             _download_with_torchvision(staging, tuple(specs))
         except Exception as err:
@@ -251,7 +253,8 @@ def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) ->
     except _Terminated:
         terminated = True
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         if in_main_thread and previous is not None:  # None: a handler not set from Python
             signal.signal(signal.SIGTERM, previous)
     if terminated:  # die of the signal, as without the handler, now that nothing is left behind
