@@ -88,11 +88,6 @@ def candidate_dirs() -> tuple[list[Path], bool]:
     return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR], False
 
 
-def search_dirs() -> list[Path]:
-    """The folders searched for the files, in order."""
-    return candidate_dirs()[0]
-
-
 def _how_to_fix(bad_file: Path | None = None) -> str:
     """Where we looked and what to do, fitted to the case: a bad file (where it is) or missing files."""
     dirs, named = candidate_dirs()
@@ -211,11 +206,11 @@ def _remove_stale_staging(dest: Path) -> None:
 
 def _process_alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists (PermissionError: it does)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 

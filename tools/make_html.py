@@ -25,6 +25,7 @@ import argparse
 import copy
 import html
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -225,7 +226,8 @@ def default_mathjax_url() -> str | None:
 def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir: Path | None = None) -> list[Path]:
     """Render the site into `out_dir` (replaced atomically); the pages written."""
     infos, notebooks = make_index.read_course(root)
-    records = read_status(status_dir if status_dir is not None else root / "build" / "status")
+    # the same default as conftest.py, which writes the records
+    records = read_status(status_dir or Path(os.environ.get("COURSE_STATUS_DIR") or root / "build" / "status"))
     exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)], embed_images=True)
     mathjax_url = mathjax_url or default_mathjax_url()
     if mathjax_url:
