@@ -1,6 +1,7 @@
 """Fashion-MNIST as in-memory tensors, found without the network whenever possible.
 
-Where the four original files are looked for (``candidate_dirs``), all four from one folder:
+Where the four original files are looked for, all four from one folder (``candidate_dirs``, the one
+place that says it):
 
 1. if the environment variable ``FASHION_MNIST_DIR`` is set, the folder it names, and only that
    one: a folder you named that lacks a file, or cannot be read, is an error that names it;
@@ -11,7 +12,8 @@ Where the four original files are looked for (``candidate_dirs``), all four from
    with a timeout, a line saying what comes from where, and nothing left behind if it fails or
    is interrupted (Ctrl-C or SIGTERM).
 
-Every file is checked (the size and SHA-256 of its decompressed content) before use.
+Every file is checked once (the size and SHA-256 of its decompressed content) before use. The
+batching of the loaded tensors is taught in notebook 00 and exported to ``helpers/batches.py``.
 """
 from __future__ import annotations
 
@@ -64,6 +66,10 @@ class DataError(RuntimeError):
     """Fashion-MNIST is missing, truncated or corrupt; the message says where and how to fix it."""
 
 
+class _NotFound(DataError):
+    """The files are in none of the folders searched (so a download may fetch them)."""
+
+
 @dataclass(frozen=True)
 class FashionMNIST:
     """The whole data set in memory.
@@ -80,9 +86,13 @@ class FashionMNIST:
     sources: dict  # file name -> Path it was read from
 
 
-def candidate_dirs() -> tuple[list[Path], bool]:
-    """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR."""
-    if os.environ.get(ENV_VAR):
+def candidate_dirs(named: bool | None = None) -> tuple[list[Path], bool]:
+    """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR.
+
+    Without FASHION_MNIST_DIR (or with ``named=False``) the first folder, data/, is also where a
+    download goes.
+    """
+    if os.environ.get(ENV_VAR) and named is not False:
         return [Path(os.environ[ENV_VAR]).expanduser()], True
     data = PROJECT_ROOT / "data"
     return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR], False
@@ -91,25 +101,23 @@ def candidate_dirs() -> tuple[list[Path], bool]:
 def _how_to_fix(bad_file: Path | None = None) -> str:
     """Where we looked and what to do, fitted to the case: a bad file (where it is) or missing files."""
     dirs, named = candidate_dirs()
+    data, *_, debian = candidate_dirs(named=False)[0]
+    unset = f"or unset {ENV_VAR}, so that the course looks in {data} and {debian} (or downloads the files)."
     looked = "\n".join(f"  - {d}" for d in dirs)
     where = f"Looked in (${ENV_VAR} is set, so only there):" if named else f"Looked in (${ENV_VAR} is not set):"
     if bad_file is not None and named:
-        fixes = [f"replace {bad_file.name} in {bad_file.parent} with a good copy of the original file;",
-                 f"or unset {ENV_VAR}, so that the course looks in {PROJECT_ROOT / 'data'} and {DEBIAN_DIR} "
-                 "(or downloads the files)."]
-    elif bad_file is not None and bad_file.parent == DEBIAN_DIR:
+        fixes = [f"replace {bad_file.name} in {bad_file.parent} with a good copy of the original file;", unset]
+    elif bad_file is not None and bad_file.parent == debian:
         fixes = ["reinstall Debian's package: sudo apt-get install --reinstall dataset-fashion-mnist;",
                  f"or set {ENV_VAR} to a folder holding good copies of the four files."]
     elif bad_file is not None:
         fixes = [f"delete {bad_file}, so that the course finds the files elsewhere or downloads them again;",
                  "or replace it with a good copy of the original file."]
     elif named:
-        fixes = [f"put the four original *-ubyte.gz files in {dirs[0]};",
-                 f"or unset {ENV_VAR}, so that the course looks in {PROJECT_ROOT / 'data'} and {DEBIAN_DIR} "
-                 "(or downloads the files)."]
+        fixes = [f"put the four original *-ubyte.gz files in {dirs[0]};", unset]
     else:
         fixes = [f"set {ENV_VAR} to a folder holding the four original *-ubyte.gz files;",
-                 f"copy those files into {PROJECT_ROOT / 'data'};",
+                 f"copy those files into {data};",
                  "on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
                  "     (or connect to the network once, so that the files can be downloaded)."]
     numbered = "\n".join(f"  {k}. {fix}" for k, fix in enumerate(fixes, start=1))
@@ -214,14 +222,14 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) -> Path:
-    """Fetch the files into ``dest`` (default ``data/``), verified.
+def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) -> dict[str, tuple[Path, bytes]]:
+    """Fetch the files into ``dest`` (default: data/, see ``candidate_dirs``); {name: (path, verified content)}.
 
     The download goes into a staging folder beside ``dest``; only verified files are moved in, so
     an interrupted (Ctrl-C, SIGTERM) or failed download leaves nothing half-written behind, and a
     staging folder left by a download that was killed outright is removed at the next start.
     """
-    dest = Path(dest) if dest is not None else PROJECT_ROOT / "data"
+    dest = Path(dest) if dest is not None else candidate_dirs(named=False)[0][0]
     dest.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(dest)
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -241,8 +249,7 @@ def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) ->
             raise DataError("Fashion-MNIST was not found on this machine, and downloading it failed "
                             f"({type(err).__name__}: {err}).\n" + _how_to_fix()) from None
         raw = staging / "FashionMNIST" / "raw"
-        for name, spec in specs.items():
-            read_verified(raw / name, spec)
+        contents = {name: read_verified(raw / name, spec) for name, spec in specs.items()}
         for name in specs:
             os.replace(raw / name, dest / name)
     except _Terminated:
@@ -255,7 +262,7 @@ def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) ->
     if terminated:  # die of the signal, as without the handler, now that nothing is left behind
         os.kill(os.getpid(), signal.SIGTERM)
         raise DataError("The download of Fashion-MNIST was stopped by SIGTERM; nothing was kept.")
-    return dest
+    return {name: (dest / name, content) for name, content in contents.items()}
 
 
 def _holds(folder: Path, name: str) -> bool:
@@ -287,10 +294,26 @@ def find_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool 
         problem = "does not exist" if not dirs[0].exists() else f"lacks {', '.join(missing)}"
         raise DataError(f"{ENV_VAR} is set to {dirs[0]}, which {problem}.\n" + _how_to_fix())
     if download_if_missing:
-        folder = download(specs)
-        return {name: folder / name for name in specs}
+        return {name: path for name, (path, _) in download(specs).items()}
     note = "".join(f"\n{folder} holds only {', '.join(some)}; all four must be in one folder." for folder, some in partial)
-    raise DataError(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.{note}\n" + _how_to_fix())
+    raise _NotFound(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.{note}\n" + _how_to_fix())
+
+
+def read_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> dict[str, tuple[Path, bytes]]:
+    """Every file, found (see the module docstring) or downloaded: {name: (path, decompressed content)}.
+
+    Each file is decompressed and verified exactly once, also when it has just been downloaded.
+    """
+    try:
+        paths = find_files(specs, download_if_missing=False)
+    except _NotFound:
+        if not download_if_missing:
+            raise
+        return download(specs)
+    # zlib releases the GIL, so the four files decompress in parallel.
+    with ThreadPoolExecutor(max_workers=len(specs)) as pool:
+        contents = pool.map(lambda name: read_verified(paths[name], specs[name]), specs)
+        return {name: (paths[name], content) for name, content in zip(specs, contents)}
 
 
 def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
@@ -300,12 +323,8 @@ def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
 
     ``raw=False`` scales pixels from 0..255 to float32 in [0, 1] and adds the channel axis (NCHW).
     """
-    paths = find_files(specs, download_if_missing)
-    names = list(specs)
-    # zlib releases the GIL, so the four files decompress in parallel.
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        contents = list(pool.map(lambda n: read_verified(paths[n], specs[n]), names))
-    arrays = dict(zip(names, map(parse_idx, contents)))
+    files = read_files(specs, download_if_missing)
+    arrays = {name: parse_idx(content) for name, (_, content) in files.items()}
 
     def images(name):
         x = torch.from_numpy(arrays[name]).to(device)
@@ -314,61 +333,14 @@ def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
     def labels(name):
         return torch.from_numpy(arrays[name]).to(device=device, dtype=torch.int64)
 
-    train_x, train_y, test_x, test_y = names
+    train_x, train_y, test_x, test_y = specs
     return FashionMNIST(images(train_x), labels(train_y), images(test_x), labels(test_y),
-                        TEXT_LABELS, dict(paths))
-
-
-def write_torchvision_layout(root: Path | str, specs: Mapping[str, FileSpec] = FILES) -> Path:
-    """Write the verified, decompressed files where torchvision (and d2l) expect them.
-
-    ``torchvision.datasets.FashionMNIST(root, download=False)`` then reads them from
-    ``root/FashionMNIST/raw/``; used to time the classic DataLoader path against ours.
-    Returns that raw folder.
-    """
-    raw = Path(root) / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for name, path in find_files(specs).items():
-        (raw / name.removesuffix(".gz")).write_bytes(read_verified(path, specs[name]))
-    return raw
+                        TEXT_LABELS, {name: path for name, (path, _) in files.items()})
 
 
 def text_labels(labels) -> list[str]:
     """Map integer labels (a tensor or iterable of ints) to their names."""
     return [TEXT_LABELS[int(i)] for i in labels]
-
-
-class Minibatches:
-    """Minibatches of in-memory tensors, with no per-image work.
-
-    X: tensor of shape (n, ...), any dtype; y: tensor of class indices, integer dtype, shape (n,),
-    values >= 0. Both on the same device; the batches come out on that device. Each pass (epoch)
-    draws a new order from a generator seeded once with ``seed``, so the sequence of epochs is
-    reproducible.
-    """
-
-    def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 shuffle: bool = True, seed: int = 0):
-        check_examples(X, y)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        self.X, self.y, self.batch_size, self.shuffle = X, y, int(batch_size), shuffle
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __len__(self) -> int:
-        return (len(self.X) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self):
-        n = len(self.X)
-        if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.X.device)
-            for start in range(0, n, self.batch_size):
-                idx = order[start:start + self.batch_size]
-                # index_select copies rows in one pass; X[idx] is 2-4x slower on 4-D images.
-                yield self.X.index_select(0, idx), self.y.index_select(0, idx)
-        else:
-            for start in range(0, n, self.batch_size):
-                yield self.X[start:start + self.batch_size], self.y[start:start + self.batch_size]
 
 
 def check_examples(X: torch.Tensor, y: torch.Tensor, num_classes: int | None = None) -> None:

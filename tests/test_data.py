@@ -16,7 +16,9 @@ import pytest
 import torch
 
 from helpers import data as hdata
-from helpers.data import DataError, FileSpec, Minibatches, load_fashion_mnist, parse_idx
+from helpers import Minibatches
+from helpers.batches import write_torchvision_layout
+from helpers.data import DataError, FileSpec, load_fashion_mnist, parse_idx
 
 N_TRAIN, N_TEST = 20, 10
 
@@ -177,6 +179,14 @@ def test_download_is_the_last_resort_and_lands_verified_in_data(places, contents
     ds = load_fashion_mnist(specs=specs)
     assert {p.parent for p in ds.sources.values()} == {places["data"]}
     assert sorted(p.name for p in places["data"].iterdir()) == sorted(contents)  # no staging left
+
+
+def test_a_downloaded_file_is_decompressed_and_verified_once(places, contents, specs, monkeypatch):
+    monkeypatch.setattr(hdata, "_download_with_torchvision", fake_torchvision(contents))
+    verified, read_verified = [], hdata.read_verified
+    monkeypatch.setattr(hdata, "read_verified", lambda path, spec: verified.append(path.name) or read_verified(path, spec))
+    load_fashion_mnist(specs=specs)
+    assert sorted(verified) == sorted(contents)  # each once: in the staging folder, before it is kept
 
 
 def test_nothing_is_downloaded_when_a_local_copy_exists(places, contents, specs, monkeypatch):
@@ -436,7 +446,7 @@ def test_torchvision_layout_is_readable_by_torchvision(places, tmp_path, monkeyp
     import torchvision
     contents = tiny_contents()
     write_gz(places["data"], contents)
-    raw = hdata.write_torchvision_layout(tmp_path / "tv", specs_for(contents))
+    raw = write_torchvision_layout(tmp_path / "tv", hdata.read_files(specs_for(contents), download_if_missing=False))
     assert sorted(p.name for p in raw.iterdir()) == sorted(n.removesuffix(".gz") for n in contents)
     dataset = torchvision.datasets.FashionMNIST(str(tmp_path / "tv"), train=True, download=False)
     assert len(dataset) == N_TRAIN and dataset.targets.tolist() == [i % 10 for i in range(N_TRAIN)]

@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
+import course as notebook_model  # noqa: E402  (tools/course.py)
 import make_student  # noqa: E402
 
 pytest.importorskip("nbgrader", reason="nbgrader is installed by `make test` (requirements-grade.txt)")
@@ -69,13 +70,13 @@ def filled_in() -> nbformat.NotebookNode:
     course = nbformat.read(ROOT / "notebooks" / f"{EXERCISES}.ipynb", as_version=4)
     nb = student_edition()
     for mine, worked in zip(nb.cells, course.cells):
-        if make_student.is_solution(worked):
+        if notebook_model.is_solution(worked):
             mine.source = worked.source
     return nb
 
 
 def cell_by_id(nb, grade_id: str):
-    return next(cell for cell in nb.cells if make_student.nbgrader_meta(cell).get("grade_id") == grade_id)
+    return next(cell for cell in nb.cells if notebook_model.nbgrader_meta(cell).get("grade_id") == grade_id)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,12 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import make_html  # noqa: E402
-import make_index  # noqa: E402
+import make_pdf  # noqa: E402
+import course as notebook_model  # noqa: E402  (tools/course.py)
 
 ALLOW_NO_BROWSER = "COURSE_ALLOW_NO_BROWSER"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
 PNG_IMG = re.compile(r"<img\b[^>]*\bsrc=\"data:image/png;base64,", re.IGNORECASE)
 
 
@@ -49,9 +46,8 @@ def chromium():
 
 
 def browse(chromium: str, page: Path, *action: str) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *action, page.as_uri()],
-                              capture_output=True, text=True, timeout=180)
+    """`chromium` (the fixture) makes sure the browser is there; make_pdf drives it as `make pdf` does."""
+    return make_pdf.browse(page, *action, timeout=180)
 
 
 def dom_after_load(chromium: str, page: Path) -> str:
@@ -72,7 +68,8 @@ def snapshot(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def course(snapshot):
-    infos, notebooks = make_index.read_course(snapshot)
+    infos = notebook_model.read_course(snapshot)
+    notebooks = {info.path: info.nb for info in infos}
     if not infos:
         pytest.skip("no notebooks yet")
     return infos, notebooks
@@ -234,8 +231,8 @@ window.addEventListener('load', () => {
 def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
     infos, notebooks = course
     solutions = {info.path.stem: sum(1 for k, cell in enumerate(notebooks[info.path].cells)
-                                     if make_html.make_student.is_solution(cell)
-                                     and not (k and make_html.make_student.is_solution(notebooks[info.path].cells[k - 1])))
+                                     if notebook_model.is_solution(cell)
+                                     and not (k and notebook_model.is_solution(notebooks[info.path].cells[k - 1])))
                  for info in infos}
     for stem, runs in solutions.items():
         assert (site / f"{stem}.html").read_text(encoding="utf-8").count('<details class="solution">') == runs, stem

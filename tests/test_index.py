@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "make_index.py"
 sys.path.insert(0, str(ROOT / "tools"))
 import make_index  # noqa: E402
+from course import parse_title, read_lesson  # noqa: E402
 
 README = """# A course
 
@@ -241,7 +242,7 @@ def test_missing_markers_are_reported(course):
 
 
 def test_title_parser_accepts_wrapped_lines_and_following_text():
-    info = make_index.parse_title("# 03 · Information theory\n\n**In one line:** Entropy,\ncross-entropy and KL.\n\n"
+    info = parse_title("# 03 · Information theory\n\n**In one line:** Entropy,\ncross-entropy and KL.\n\n"
                                   "**Needs:** nothing\n\nAn intro paragraph.", Path("03_information_theory.ipynb"))
     assert (info.number, info.title, info.one_line, info.needs) == (
         "03", "Information theory", "Entropy, cross-entropy and KL.", "nothing")
@@ -250,7 +251,7 @@ def test_title_parser_accepts_wrapped_lines_and_following_text():
 def test_real_course_title_cells_parse():
     """Every notebook of the course has a title cell of the required shape (a subset of the check above)."""
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        info = make_index.read_info(path)
+        info = read_lesson(path)
         assert info.one_line and info.needs, path.name
 
 

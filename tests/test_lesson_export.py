@@ -1,4 +1,5 @@
-"""helpers/training.py is generated from the cells marked `#| export` in notebook 04: check that it is in step.
+"""helpers/training.py and helpers/batches.py are generated from the cells marked `#| export` in notebooks
+04 and 00: check that they are in step.
 
 The tests that change things work on a copy of the project in a temporary folder (``--root``), never
 on the real notebook or module.
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "export_lessons.py"
 NOTEBOOK = Path("notebooks/04_softmax_regression_scratch.ipynb")
 MODULE = Path("helpers/training.py")
+# the other notebook that exports, and its module: the copy needs them so that --check can pass
+OTHER_EXPORT = (Path("notebooks/00_fashion_mnist.ipynb"), Path("helpers/batches.py"))
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess:
@@ -28,7 +31,7 @@ def run_tool(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """The notebook and the generated module, copied into a temporary project root."""
-    for relative in (NOTEBOOK, MODULE):
+    for relative in (NOTEBOOK, MODULE, *OTHER_EXPORT):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / relative, tmp_path / relative)
     return tmp_path
@@ -58,7 +61,7 @@ def markdown_cell(source: str, tags=()):
     return {"cell_type": "markdown", "metadata": {"tags": list(tags)}, "source": source}
 
 
-def test_generated_module_is_in_sync_with_notebook_04():
+def test_generated_modules_are_in_sync_with_their_notebooks():
     result = run_tool("--check")
     assert result.returncode == 0, result.stderr
 

@@ -20,6 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+import course as notebook_model  # noqa: E402  (tools/course.py)
 import make_student  # noqa: E402
 
 REAL_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -88,9 +89,9 @@ def hidden_test_lines(nb) -> set[str]:
     hidden, visible, inside = set(), set(), False
     for cell in nb.cells:
         for line in cell.source.splitlines():
-            if make_student.BEGIN_HIDDEN in line:
+            if notebook_model.BEGIN_HIDDEN in line:
                 inside = True
-            elif make_student.END_HIDDEN in line:
+            elif notebook_model.END_HIDDEN in line:
                 inside = False
             elif line.strip():
                 (hidden if inside else visible).add(line.strip())
@@ -101,20 +102,20 @@ def solution_only_lines(nb) -> set[str]:
     """Stripped lines of the solution regions (or of whole solution cells without a region) that no
     other cell of the notebook also contains."""
     def secret(cell):
-        if not make_student.is_solution(cell):
+        if not notebook_model.is_solution(cell):
             return []
-        if make_student.BEGIN_SOLUTION not in cell.source:
+        if notebook_model.BEGIN_SOLUTION not in cell.source:
             return cell.source.splitlines()
         lines, inside = [], False
         for line in cell.source.splitlines():
-            if make_student.BEGIN_SOLUTION in line:
+            if notebook_model.BEGIN_SOLUTION in line:
                 inside = True
-            elif make_student.END_SOLUTION in line:
+            elif notebook_model.END_SOLUTION in line:
                 inside = False
             elif inside:
                 lines.append(line)
         return lines
-    elsewhere = {line.strip() for cell in nb.cells if not make_student.is_solution(cell)
+    elsewhere = {line.strip() for cell in nb.cells if not notebook_model.is_solution(cell)
                  for line in cell.source.splitlines()}
     return {line.strip() for cell in nb.cells for line in secret(cell) if line.strip() and line.strip() not in elsewhere}
 
@@ -130,7 +131,7 @@ def assert_student_edition(original_path: Path, student_path: Path) -> None:
     student_lines = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
     leaked = (solution_only_lines(original) | hidden_test_lines(original)) & student_lines
     assert not leaked, f"{name}: solution or hidden-test text leaked into the student edition: {sorted(leaked)[:5]}"
-    for marker in (make_student.BEGIN_SOLUTION, make_student.BEGIN_HIDDEN):
+    for marker in (notebook_model.BEGIN_SOLUTION, notebook_model.BEGIN_HIDDEN):
         assert marker not in student_path.read_text(encoding="utf-8"), f"{name}: a {marker} marker survived"
 
     for k, (before, after) in enumerate(zip(original.cells, student.cells)):
@@ -139,17 +140,17 @@ def assert_student_edition(original_path: Path, student_path: Path) -> None:
         if after.cell_type == "code":
             assert after.outputs == [] and after.execution_count is None, f"{where}: outputs not cleared"
         assert after.metadata.get("tags", []) == before.metadata.get("tags", []), f"{where}: tags changed"
-        if make_student.is_solution(before):
+        if notebook_model.is_solution(before):
             stub_lines = (make_student.CODE_STUB if after.cell_type == "code" else make_student.TEXT_STUB).splitlines()
             assert [line.strip() for line in after.source.splitlines() if line.strip() in stub_lines] == stub_lines, \
                 f"{where}: solution not replaced by nbgrader's stub"
             assert after.metadata["deletable"] is False, f"{where}: an answer cell should not be deletable"
-        elif make_student.is_check(before):
+        elif notebook_model.is_check(before):
             assert after.source == make_student.student_cell(before).source and after.source.strip(), \
                 f"{where}: check cell changed beyond its hidden tests"
             assert after.metadata["editable"] is False and after.metadata["deletable"] is False, \
                 f"{where}: a check cell should be locked"
-        elif make_student.NAV_TAG in before.metadata.get("tags", []):
+        elif notebook_model.NAV_TAG in before.metadata.get("tags", []):
             assert after.source == make_student.relocate_nav_links(before.source), f"{where}: nav cell changed"
         else:
             assert after.source == before.source, f"{where}: source changed"
@@ -289,23 +290,23 @@ def test_exercise_convention_in_course():
         cells = nbformat.read(path, as_version=4).cells
         for k, cell in enumerate(cells):
             where = f"{path.name} cell {k}"
-            meta = make_student.nbgrader_meta(cell)
+            meta = notebook_model.nbgrader_meta(cell)
             assert "solution" not in cell.metadata.get("tags", []), f"{where}: the old `solution` tag; use nbgrader's"
-            if make_student.is_solution(cell) and cell.cell_type == "code":
+            if notebook_model.is_solution(cell) and cell.cell_type == "code":
                 lines = cell.source.strip().splitlines()
                 assert lines[0] == "### BEGIN SOLUTION" and lines[-1] == "### END SOLUTION", \
                     f"{where}: a solution code cell starts with ### BEGIN SOLUTION and ends with ### END SOLUTION"
-            if make_student.is_solution(cell) and cell.cell_type == "markdown":
+            if notebook_model.is_solution(cell) and cell.cell_type == "markdown":
                 assert meta.get("grade") and meta.get("points") == 0, f"{where}: a written answer is graded, 0 points"
-            if make_student.is_check(cell):
+            if notebook_model.is_check(cell):
                 assert meta.get("locked") and meta.get("points", 0) > 0, f"{where}: a check cell is locked, with points"
                 exercise = meta["grade_id"].removeprefix("exercise-")
                 points = meta["points"]
                 expected = f"# Check: exercise {exercise} ({points} point{'s' if points != 1 else ''})."
                 assert cell.source.startswith(expected), f"{where}: the first line should read {expected!r}"
-                assert any(make_student.is_solution(c) for c in cells[:k]), f"{where}: no solution before this check"
+                assert any(notebook_model.is_solution(c) for c in cells[:k]), f"{where}: no solution before this check"
             # nbgrader acts on these phrases wherever they stand, even in prose
-            if make_student.BEGIN_SOLUTION in cell.source or make_student.END_SOLUTION in cell.source:
-                assert make_student.is_solution(cell), f"{where}: solution markers in a cell not marked as a solution"
-            if make_student.BEGIN_HIDDEN in cell.source or make_student.END_HIDDEN in cell.source:
-                assert make_student.is_check(cell), f"{where}: hidden-test markers in a cell that is not a check cell"
+            if notebook_model.BEGIN_SOLUTION in cell.source or notebook_model.END_SOLUTION in cell.source:
+                assert notebook_model.is_solution(cell), f"{where}: solution markers in a cell not marked as a solution"
+            if notebook_model.BEGIN_HIDDEN in cell.source or notebook_model.END_HIDDEN in cell.source:
+                assert notebook_model.is_check(cell), f"{where}: hidden-test markers in a cell that is not a check cell"

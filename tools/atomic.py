@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it and one rename."""
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and one rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -21,11 +21,15 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
 def write_notebook(path: Path, nb) -> None:
-    """Write a notebook as nbformat.write would (ending in a newline), atomically."""
+    """Validate a notebook and write it as nbformat.write would (ending in a newline), in one step."""
     import nbformat
-    text = nbformat.writes(nb)
-    write_text(path, text if text.endswith("\n") else text + "\n")
+    nbformat.validate(nb)
+    write_text(path, nbformat.writes(nb).rstrip("\n") + "\n")
 
 
 @contextmanager

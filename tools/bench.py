@@ -13,16 +13,16 @@ differs:
   module no longer has ``evaluate_accuracy`` and ``train_epoch_ch3``, so the seed articles' versions of
   those two are written out below, on top of d2l's own helpers.
 - course: ``helpers.load_fashion_mnist`` (whole tensors in memory, on the course's device),
-  ``helpers.Minibatches`` and the training code that notebook 04 exports (``helpers.training``).
+  ``Minibatches`` (exported by notebook 00) and the training code that notebook 04 exports
+  (``helpers.training``).
 
 Both paths run with the same number of torch CPU threads: what ``helpers.setup()`` sets for every
 notebook (1; this model's matrix products are too small to split, and the reference is faster with
 1 thread too), or ``--threads N``.
 
 d2l's loader reads ``../data`` relative to the working directory and would try to download
-Fashion-MNIST there. The bench writes the decompressed files that the helpers found (verified) into
-a temporary ``data/FashionMNIST/raw/`` and runs the reference from a folder beside it, then restores
-the working directory and deletes the folder.
+Fashion-MNIST there. The bench writes the verified files there with notebook 00's
+``write_torchvision_layout``, in a temporary folder, and runs the reference from a folder beside it.
 
 In the same run it times the floor: the matrix products of the same epochs and nothing else (for
 each training batch the forward product X W and the gradient's X^T G, for each test batch the
@@ -46,13 +46,13 @@ from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from course import ROOT  # a sibling in tools/, on the path of every script run from there
 
+sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from helpers import Minibatches, choose_device, load_fashion_mnist, setup  # noqa: E402
-from helpers.data import write_torchvision_layout  # noqa: E402
+from helpers.batches import write_torchvision_layout  # noqa: E402
 from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd,  # noqa: E402
                               softmax_regression, train_epoch)
 
@@ -138,12 +138,9 @@ def run_reference(num_epochs: int) -> dict:
     return {"device": "cpu", "load": load_seconds, "epochs": epochs, "versions": f"d2l {version('d2l')}"}
 
 
-def run_course(num_epochs: int) -> dict:
+def run_course(num_epochs: int, data, load_seconds: float) -> dict:
     """The course's path: tensors in memory, Minibatches, notebook 04's exported training code."""
-    device = choose_device()
-    start = time.perf_counter()
-    data = load_fashion_mnist(device=device)
-    load_seconds = time.perf_counter() - start
+    device = data.train_images.device
     torch.manual_seed(SEED)
     W, b = init_params(device=device)
     train_batches = Minibatches(data.train_images, data.train_labels, BATCH_SIZE, seed=SEED)
@@ -164,10 +161,9 @@ def run_course(num_epochs: int) -> dict:
     return {"device": str(device), "load": load_seconds, "epochs": epochs}
 
 
-def run_floor(num_epochs: int) -> dict:
+def run_floor(num_epochs: int, data) -> dict:
     """The floor: only the matrix products of the course's epochs, on batches sliced in advance."""
-    device = choose_device()
-    data = load_fashion_mnist(device=device)
+    device = data.train_images.device
     train_x = data.train_images.reshape(-1, 784)
     test_x = data.test_images.reshape(-1, 784)
     batches = list(train_x.split(BATCH_SIZE))
@@ -187,11 +183,10 @@ def run_floor(num_epochs: int) -> dict:
     return {"device": str(device), "load": 0.0, "epochs": epochs}
 
 
-def profile_course_epoch(top: int = 10) -> str:
+def profile_course_epoch(data, top: int = 10) -> str:
     """Where one epoch of the course's path spends its time: torch's profiler, by operator."""
     from torch.profiler import ProfilerActivity, profile
-    device = choose_device()
-    data = load_fashion_mnist(device=device)
+    device = data.train_images.device
     torch.manual_seed(SEED)
     W, b = init_params(device=device)
     batches = Minibatches(data.train_images, data.train_labels, BATCH_SIZE, seed=SEED)
@@ -248,11 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     report("d2l reference", f"the seed articles' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
            "torchvision + ToTensor + DataLoader(256, shuffle, num_workers=4); d2l.accuracy, "
            "d2l.Accumulator, d2l.sgd)", reference)
-    course = run_course(args.epochs)
-    report("course", "helpers.load_fashion_mnist (in memory) + helpers.Minibatches + helpers.training "
+    start = time.perf_counter()
+    data = load_fashion_mnist(device=choose_device())  # once, for the course, the floor and the profile
+    course = run_course(args.epochs, data, time.perf_counter() - start)
+    report("course", "helpers.load_fashion_mnist (in memory) + Minibatches (notebook 00's code) + helpers.training "
            "(notebook 04's code)", course)
 
-    floor = run_floor(args.epochs)
+    floor = run_floor(args.epochs, data)
     report("floor", "the same epochs' matrix products (forward X W, gradient X^T G, test forward) and "
            "nothing else, on batches sliced in advance", floor)
 
@@ -267,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  test accuracy after {args.epochs} epoch(s): reference {reference['epochs'][-1][3]:.4f}, "
           f"course {course['epochs'][-1][3]:.4f}")
     print("\nwhere one epoch of the course's path spends its time (torch profiler, by operator):")
-    print(profile_course_epoch())
+    print(profile_course_epoch(data))
     if not args.skip_nbval:
         print()
         time_nbval()

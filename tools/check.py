@@ -12,9 +12,9 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from course import ROOT  # a sibling in tools/, on the path of every script run from there
+
 sys.path.insert(0, str(ROOT))
 
 # Notebook 04 trains 10 epochs twice (autograd, then the hand-written gradient); the rest of it

@@ -1,29 +1,16 @@
-"""Generate the student edition of the course: the notebooks as nbgrader would release them.
+"""Generate the student edition of the course: every notebook as nbgrader would release it.
 
     python tools/make_student.py [--notebooks DIR] [--out DIR]
 
-Reads every notebooks/*.ipynb and writes build/student/*.ipynb (the defaults). The course marks its
-exercises the way nbgrader does (see the README's section for teachers), and this edition is what
-``nbgrader generate_assignment`` releases, cell for cell, for teachers who do not use nbgrader
-(tests/test_grading.py checks that the two agree):
-
-- in a solution cell (nbgrader metadata ``solution: true``), each region between a line containing
-  ``BEGIN SOLUTION`` and one containing ``END SOLUTION`` becomes nbgrader's stub, indented like the
-  BEGIN line; a solution cell without such a region becomes the stub as a whole. The code stub is
-  ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, the text stub ``YOUR ANSWER HERE``;
-- in every cell, the lines from ``BEGIN HIDDEN TESTS`` to ``END HIDDEN TESTS`` are removed: those
-  tests run only when nbgrader grades a submission;
-- as nbgrader does, solution cells are made non-deletable, and check cells non-deletable and
-  non-editable (Jupyter refuses to change them, though a determined student can still edit the file);
-- every other cell is kept, in order, with its source unchanged, except that the index link of
-  the navigation cells (tagged ``nav``) is re-pointed, because the edition sits one folder deeper
-  than notebooks/ (../README.md becomes ../../README.md);
-- every output is removed and every execution count reset: the student runs the notebook.
-
-The edition is generated, never edited by hand. Running the script twice gives identical files,
-and the output folder is replaced in one step: the new edition is written to a temporary folder
-beside it and renamed into place, so a failure leaves the previous edition (or none), never a
-half-written one.
+Reads notebooks/*.ipynb and writes build/student/*.ipynb (the defaults): what
+``nbgrader generate_assignment`` releases, cell for cell (tests/test_grading.py checks it), for
+teachers who do not use nbgrader. In each solution cell every region from a ``BEGIN SOLUTION``
+line to an ``END SOLUTION`` line becomes nbgrader's stub, indented like the BEGIN line (a solution
+cell without such a region becomes the stub as a whole); hidden tests are removed; solution cells
+are made non-deletable and check cells non-deletable and non-editable; outputs and execution
+counts are cleared; the navigation cells' index link points one folder further up, because the
+edition sits in build/student/. Every other cell is kept as it is. The folder is replaced in one
+step, so a failure leaves the previous edition, never a half-written one.
 """
 from __future__ import annotations
 
@@ -33,90 +20,59 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
+import atomic  # siblings in tools/, on the path of every script run from there
+import course
+from course import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, CourseError
 
-import atomic  # a sibling in tools/, on the path of every script run from there
-
-ROOT = Path(__file__).resolve().parent.parent
-NAV_TAG = "nav"
-# nbgrader's own delimiters and stubs (nbgrader.preprocessors.ClearSolutions / ClearHiddenTests).
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB = "YOUR ANSWER HERE"
+# nbgrader's own stubs (nbgrader.preprocessors.ClearSolutions).
+CODE_STUB, TEXT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE"
 
 
-class StudentEditionError(Exception):
-    """A notebook that cannot be turned into its student edition."""
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_solution(cell) -> bool:
-    return bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_check(cell) -> bool:
-    """An autograded test cell: graded, not a solution (nbgrader's "Autograder tests")."""
-    return bool(nbgrader_meta(cell).get("grade")) and not is_solution(cell)
-
-
-def tags(cell) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
-def _replace_regions(source: str, begin: str, end: str, stub: list[str] | None) -> tuple[str, bool]:
-    # Lines from one containing `begin` to one containing `end` become `stub` (None: nothing).
+def _replace_regions(source: str, begin: str, end: str, stub: str) -> tuple[str, bool]:
+    # Lines from one containing `begin` to one containing `end` become `stub`, indented like `begin`.
     lines, in_region, found = [], False, False
     for line in source.split("\n"):
         if begin in line:
             if in_region:
-                raise StudentEditionError(f"nested {begin!r} in:\n{source}")
-            in_region, found = True, True
-            indent = re.match(r"\s*", line).group(0)
-            lines += [indent + stub_line for stub_line in stub or []]
+                raise CourseError(f"nested {begin!r} in:\n{source}")
+            in_region = found = True
+            lines += [re.match(r"\s*", line)[0] + stub_line for stub_line in stub.split("\n") if stub]
         elif end in line:
             in_region = False
         elif not in_region:
             lines.append(line)
     if in_region:
-        raise StudentEditionError(f"{begin!r} without {end!r} in:\n{source}")
+        raise CourseError(f"{begin!r} without {end!r} in:\n{source}")
     return "\n".join(lines), found
-
-
-def student_cell(cell):
-    """A copy of one cell as the student edition shows it (see the module docstring)."""
-    cell = copy.deepcopy(cell)
-    stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
-    source, had_region = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub.split("\n"))
-    if had_region and not is_solution(cell):
-        raise StudentEditionError(f"a {BEGIN_SOLUTION} region in a cell not marked as a solution:\n{cell.source}")
-    if is_solution(cell) and not had_region:
-        source = stub
-    source, had_hidden = _replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)
-    if had_hidden and not is_check(cell):
-        raise StudentEditionError(f"hidden tests in a cell that is not a check cell:\n{cell.source}")
-    cell.source = source
-    # nbgrader's LockCells: answers cannot be deleted, check cells can be neither deleted nor edited
-    if is_solution(cell):
-        cell.metadata["deletable"] = False
-    elif nbgrader_meta(cell).get("grade") or nbgrader_meta(cell).get("locked"):
-        cell.metadata["deletable"] = False
-        cell.metadata["editable"] = False
-    if cell.cell_type == "code":
-        cell.outputs = []
-        cell.execution_count = None
-    cell.metadata.pop("execution", None)
-    if NAV_TAG in tags(cell):
-        cell.source = relocate_nav_links(cell.source)
-    return cell
 
 
 def relocate_nav_links(source: str) -> str:
     # Sibling links (other notebooks) still work; the README is one level further up.
-    return source.replace("](../README.md)", "](../../README.md)")
+    return source.replace(f"]({course.INDEX_LINK})", "](../../README.md)")
+
+
+def student_cell(cell):
+    """A copy of one cell as the student edition shows it (see the module docstring)."""
+    cell, solution = copy.deepcopy(cell), course.is_solution(cell)
+    stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+    source, had_region = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub)
+    if had_region and not solution:
+        raise CourseError(f"a {BEGIN_SOLUTION} region in a cell not marked as a solution:\n{cell.source}")
+    cell.source, had_hidden = _replace_regions(source if had_region or not solution else stub,
+                                               BEGIN_HIDDEN, END_HIDDEN, "")
+    if had_hidden and not course.is_check(cell):
+        raise CourseError(f"hidden tests in a cell that is not a check cell:\n{cell.source}")
+    # nbgrader's LockCells: answers cannot be deleted, check cells can be neither deleted nor edited
+    if solution:
+        cell.metadata["deletable"] = False
+    elif course.nbgrader_meta(cell).get("grade") or course.nbgrader_meta(cell).get("locked"):
+        cell.metadata.update(deletable=False, editable=False)
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+    cell.metadata.pop("execution", None)
+    if course.is_nav(cell):
+        cell.source = relocate_nav_links(cell.source)
+    return cell
 
 
 def student_notebook(nb):
@@ -128,40 +84,28 @@ def student_notebook(nb):
 
 
 def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
-    """Write the student edition of every notebook in `notebooks_dir` to `out_dir`, atomically.
-
-    Returns the files written and how many solution cells were emptied.
-    """
-    sources = sorted(notebooks_dir.glob("*.ipynb"))
-    solutions = 0
+    """Write the edition of every notebook in `notebooks_dir` to `out_dir` in one step; (files, solution cells emptied)."""
+    if not notebooks_dir.is_dir():
+        raise CourseError(f"{notebooks_dir} is not a folder")
+    sources, solutions = sorted(notebooks_dir.glob("*.ipynb")), 0
     with atomic.replacing_folder(out_dir) as staging:
-        for source in sources:
+        for path in sources:
+            nb = course.read_notebook(path)
             try:
-                nb = nbformat.read(source, as_version=4)
-                student = student_notebook(nb)
-                nbformat.validate(student)
+                atomic.write_notebook(staging / path.name, student_notebook(nb))
             except Exception as err:
-                raise StudentEditionError(f"{source}: {type(err).__name__}: {err}") from err
-            solutions += sum(is_solution(cell) for cell in nb.cells)
-            nbformat.write(student, staging / source.name)
-    return [out_dir / source.name for source in sources], solutions
+                raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
+            solutions += sum(map(course.is_solution, nb.cells))
+    return [out_dir / path.name for path in sources], solutions
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="where the notebooks are")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "student", help="where the edition goes")
+    parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks", help="where the notebooks are")
+    parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "student", help="where the edition goes")
     args = parser.parse_args(argv)
-    if not args.notebooks.is_dir():
-        print(f"make_student: {args.notebooks} is not a folder", file=sys.stderr)
-        return 1
-    try:
-        written, solutions = build(args.notebooks, args.out)
-    except StudentEditionError as err:
-        print(f"make_student: nothing written, {err}", file=sys.stderr)
-        return 1
-    print(f"student edition: {len(written)} notebook(s), {solutions} solution cell(s) emptied, in {args.out}")
-    return 0
+    return course.finish("make_student", lambda: build(args.notebooks, args.out), lambda done: (
+        f"student edition: {len(done[0])} notebook(s), {done[1]} solution cell(s) emptied, in {args.out}"))
 
 
 if __name__ == "__main__":

@@ -25,11 +25,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
 
-import atomic  # a sibling in tools/, on the path of every script run from there
+import atomic  # siblings in tools/, on the path of every script run from there
+import course
 
-ROOT = Path(__file__).resolve().parent.parent
-SANITIZE_CFG = ROOT / "nbval_sanitize.cfg"
-IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
+SANITIZE_CFG = course.ROOT / "nbval_sanitize.cfg"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -58,7 +57,7 @@ def normalize(nb: nbformat.NotebookNode, patterns) -> None:
         # A cell's stdout arrives in chunks whose split depends on timing; nbval merges them
         # before comparing, and so do we before storing.
         cell.outputs = coalesce_streams(cell.get("outputs", []))
-        ignored = IGNORE_MARK in cell.source
+        ignored = course.IGNORE_OUTPUT in cell.source
         for k, output in enumerate(cell.get("outputs", [])):
             data = output.get("data", {})
             if WIDGET_MIME in data:
@@ -103,7 +102,7 @@ def _stop_if_interrupted(**_):
 
 def run(path: Path, timeout: int = 900) -> float:
     """Execute one notebook in its own folder and overwrite it with the normalized result."""
-    nb = nbformat.read(path, as_version=4)
+    nb = course.read_notebook(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             store_widget_state=False, resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=_stop_if_interrupted)
@@ -118,7 +117,7 @@ def run(path: Path, timeout: int = 900) -> float:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p) for p in argv] or sorted((course.ROOT / "notebooks").glob("*.ipynb"))
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _on_ctrl_c) if in_main_thread else None
     try:

@@ -1,0 +1,188 @@
+"""The course as every tool reads it: its notebooks, their title cells and the roles of their cells.
+
+The markers that drive the tools are defined here once; the README's "Conventions" section shows
+them to authors. Each is visible in the cell it marks, except nbgrader's cell metadata, which
+JupyterLab's nbgrader toolbar shows:
+
+- the title cell, the first cell that is not a navigation cell (``TITLE_SHAPE``);
+- navigation cells, tagged ``nav``, generated first and last in every notebook (make_index.py);
+- solution cells (nbgrader ``solution: true``, their code between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION``), check cells (graded, not solutions), hidden tests in check cells between
+  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` (make_student.py, grade.py, make_html.py);
+- export cells, whose first line is ``#| export`` (export_lessons.py);
+- ``NBVAL_IGNORE_OUTPUT`` in a cell whose output depends on the machine (run_notebooks.py).
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NAV_TAG = "nav"
+EXPORT_DIRECTIVE = "#| export"
+IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
+BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+INDEX_LINK = "../README.md"  # from notebooks/ to the README
+TITLE_SHAPE = "# NN · Title\n\n**In one line:** <one sentence>\n\n**Needs:** <text>"
+_TITLE_RE = re.compile(
+    r"\A# (?P<number>\d{2}) · (?P<title>\S[^\n]*?)[ \t]*\n[ \t]*\n"
+    r"\*\*In one line:\*\*[ \t]*(?P<one_line>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*\n[ \t]*\n"
+    r"\*\*Needs:\*\*[ \t]*(?P<needs>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*(?:\n[ \t]*\n|\n?\Z)")
+
+
+class CourseError(Exception):
+    """A notebook, README or submission a tool cannot use; the message says which and why."""
+
+
+# ------------------------------------------------------------------------------- cell roles
+
+def is_nav(cell) -> bool:
+    return NAV_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_solution(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_check(cell) -> bool:
+    """An autograded test cell: graded, not a solution (nbgrader's "Autograder tests")."""
+    return bool(nbgrader_meta(cell).get("grade")) and not is_solution(cell)
+
+
+def checks(nb) -> dict[str, str]:
+    """grade_id -> source of each check cell, in notebook order."""
+    return {nbgrader_meta(cell)["grade_id"]: cell.source for cell in nb.cells if is_check(cell)}
+
+
+def export_cells(nb):
+    """(section heading, code without the directive) of each ``#| export`` cell, in order."""
+    section = "the top"
+    for cell in nb.cells:
+        lines = cell.source.split("\n")
+        if cell.cell_type == "markdown":
+            section = next((line.lstrip("#").strip() for line in reversed(lines) if line.startswith("#")), section)
+        elif cell.cell_type == "code" and lines[0] == EXPORT_DIRECTIVE:
+            yield section, "\n".join(lines[1:]).rstrip()
+
+
+# ---------------------------------------------------------------------------- the notebooks
+
+@dataclass(frozen=True)
+class Lesson:
+    """One notebook and what its title cell says."""
+    path: Path
+    nb: nbformat.NotebookNode
+    number: str    # "01"
+    title: str     # "The softmax operation"
+    one_line: str
+    needs: str
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number} · {self.title}"
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as err:  # unreadable JSON, not a notebook
+        raise CourseError(f"{path}: cannot be read as a notebook ({type(err).__name__}: {str(err)[:200]})") from None
+
+
+def parse_title(source: str, path: Path, nb=None) -> Lesson:
+    """The Lesson of a title cell's source; CourseError saying what is wrong otherwise."""
+    match = _TITLE_RE.match(source.replace("\r\n", "\n"))
+    if not match:
+        first = source.strip().splitlines()[0] if source.strip() else "(empty cell)"
+        raise CourseError(f"{path}: the title cell (the first cell that is not a nav cell) lacks the required "
+                          f"shape; it starts with {first!r}, but must start with\n"
+                          + "\n".join("    " + line for line in TITLE_SHAPE.splitlines()))
+    if match["number"] != path.name[:2]:
+        raise CourseError(f"{path}: the title says {match['number']!r} but the file name starts with {path.name[:2]!r}")
+    return Lesson(path, nb, match["number"], match["title"].strip(), " ".join(match["one_line"].split()),
+                  " ".join(match["needs"].split()))
+
+
+def read_lesson(path: Path) -> Lesson:
+    nb = read_notebook(path)
+    title = next((cell for cell in nb.cells if not is_nav(cell)), None)
+    if title is None or title.cell_type != "markdown":
+        raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell")
+    return parse_title(title.source, path, nb)
+
+
+def read_course(root: Path = ROOT) -> list[Lesson]:
+    """Every notebooks/NN_*.ipynb in file-name order; CourseError listing every notebook that is wrong."""
+    lessons, problems, numbers = [], [], {}
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        try:
+            lessons.append(read_lesson(path))
+        except CourseError as err:
+            problems.append(str(err))
+            continue
+        if lessons[-1].number in numbers:
+            problems.append(f"{path}: number {lessons[-1].number} is also used by {numbers[lessons[-1].number]}")
+        numbers[lessons[-1].number] = path.name
+    if problems:
+        raise CourseError("\n".join(problems))
+    return lessons
+
+
+# ------------------------------------------------------------------------------- navigation
+
+def nav_source(course: list[Lesson], position: int) -> str:
+    """The navigation line of the notebook at `position`: previous · index · next, relative links."""
+    previous = [f"[← {course[position - 1].heading}]({course[position - 1].path.name})"] if position else []
+    following = ([f"[{course[position + 1].heading} →]({course[position + 1].path.name})"]
+                 if position + 1 < len(course) else [])
+    return " · ".join([*previous, f"[index]({INDEX_LINK})", *following])
+
+
+def apply_nav(nb, source: str) -> bool:
+    """Make `nb` start and end with a nav cell holding `source`; True if anything changed.
+
+    Nav cells already first or last keep their ids and metadata; others are removed. No other
+    cell is touched.
+    """
+    cells = nb.cells
+    top = cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown" else None
+    bottom = cells[-1] if len(cells) > 1 and is_nav(cells[-1]) and cells[-1].cell_type == "markdown" else None
+    body = [cell for cell in cells if not is_nav(cell)]
+    if top and bottom and len(body) == len(cells) - 2 and top.source == bottom.source == source:
+        return False
+    used = {cell.get("id") for cell in cells}
+    top, bottom = (cell or _new_nav_cell(nb, name, used) for cell, name in ((top, "nav-top"), (bottom, "nav-bottom")))
+    top.source = bottom.source = source
+    nb.cells = [top, *body, bottom]
+    return True
+
+
+def _new_nav_cell(nb, wanted_id: str, used: set):
+    cell = nbformat.v4.new_markdown_cell(metadata={"tags": [NAV_TAG]})
+    if nb.get("nbformat_minor", 0) < 5:  # cell ids exist from nbformat 4.5 on
+        del cell["id"]
+    else:
+        cell["id"] = next(i for i in (wanted_id, *(f"{wanted_id}-{k}" for k in range(2, 99))) if i not in used)
+    return cell
+
+
+# ------------------------------------------------------------------------------ the tools
+
+def finish(tool: str, action, summary) -> int:
+    """Run `action`; print `summary(result)` and return 0, or on CourseError say that nothing was written."""
+    try:
+        result = action()
+    except CourseError as err:
+        print(f"{tool}: nothing written:\n{err}", file=sys.stderr)
+        return 1
+    print(summary(result))
+    return 0
