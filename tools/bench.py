@@ -2,46 +2,27 @@
 
     python tools/bench.py [--epochs N] [--threads N] [--skip-nbval]
 
-Both paths train the same model, softmax regression from scratch (W ~ N(0, 0.01²) of shape 784×10
-from the same seed, b = 0), with the same hyperparameters (batch 256, learning rate 0.1), for the
-same number of epochs (default 2), measuring the test accuracy after each epoch. Only the plumbing
-differs:
-
-- the d2l reference: the seed articles' code on the d2l package itself (1.0.3): ``d2l.load_data_fashion_mnist``
-  (torchvision's dataset, ``ToTensor`` on every image, ``DataLoader(256, shuffle=True,
-  num_workers=4)``), ``d2l.accuracy``, ``d2l.Accumulator`` and ``d2l.sgd``. d2l 1.0.3's torch
-  module no longer has ``evaluate_accuracy`` and ``train_epoch_ch3``, so the seed articles' versions of
-  those two are written out below, on top of d2l's own helpers.
-- course: ``helpers.load_fashion_mnist`` (whole tensors in memory, on the course's device),
-  ``Minibatches`` (exported by notebook 00) and the training code that notebook 04 exports
-  (``helpers.training``).
-
-Both paths run with the same number of torch CPU threads: what ``helpers.setup()`` sets for every
-notebook (1; this model's matrix products are too small to split, and the reference is faster with
-1 thread too), or ``--threads N``.
-
-d2l's loader reads ``../data`` relative to the working directory and would try to download
-Fashion-MNIST there. The bench writes the verified files there with notebook 00's
-``write_torchvision_layout``, in a temporary folder, and runs the reference from a folder beside it.
-
-In the same run it times the floor: the matrix products of the same epochs and nothing else (for
-each training batch the forward product X W and the gradient's X^T G, for each test batch the
-forward product), on data already sliced into batches; the course's path is reported as a ratio to
-that floor beside its ratio to the d2l reference, and a profile of one course epoch shows where the
-time above the floor goes.
-
-It then times the whole nbval run of the course (``pytest notebooks/ -q``); ``--skip-nbval`` leaves it out.
+Both paths train softmax regression from scratch from the same seed (W ~ N(0, 0.01²), b = 0,
+batch 256, learning rate 0.1) for the same epochs (default 2), with the test accuracy after each,
+and the same torch CPU threads (what ``helpers.setup()`` sets for the notebooks, or --threads).
+Only the plumbing differs. The d2l reference is the seed articles' code on the d2l package
+(``d2l.load_data_fashion_mnist``: torchvision, ``ToTensor`` per image, ``DataLoader(num_workers=4)``;
+its ``train_epoch_ch3`` and ``evaluate_accuracy``, gone from d2l 1.0.3, are written out below),
+run from a temporary folder whose ``../data`` holds the verified files. The course's path is
+notebook 00's ``Minibatches`` and notebook 04's exported training code on tensors in memory. The
+floor is the same epochs' matrix products alone; a profile shows where the course's time above
+it goes. Then the whole nbval run is timed (--skip-nbval leaves it out).
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
-import warnings
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -138,7 +119,7 @@ def run_reference(num_epochs: int) -> dict:
     return {"device": "cpu", "load": load_seconds, "epochs": epochs, "versions": f"d2l {version('d2l')}"}
 
 
-def run_course(num_epochs: int, data, load_seconds: float) -> dict:
+def run_course(num_epochs: int, data, load_seconds: float = 0.0) -> dict:
     """The course's path: tensors in memory, Minibatches, notebook 04's exported training code."""
     device = data.train_images.device
     torch.manual_seed(SEED)
@@ -186,13 +167,9 @@ def run_floor(num_epochs: int, data) -> dict:
 def profile_course_epoch(data, top: int = 10) -> str:
     """Where one epoch of the course's path spends its time: torch's profiler, by operator."""
     from torch.profiler import ProfilerActivity, profile
-    device = data.train_images.device
-    torch.manual_seed(SEED)
-    W, b = init_params(device=device)
-    batches = Minibatches(data.train_images, data.train_labels, BATCH_SIZE, seed=SEED)
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
-    with profile(activities=activities) as prof:
-        train_epoch(lambda X: softmax_regression(X, W, b), batches, cross_entropy, lambda n: sgd([W, b], LR, n))
+    cuda = [ProfilerActivity.CUDA] if data.train_images.device.type == "cuda" else []
+    with profile(activities=[ProfilerActivity.CPU, *cuda]) as prof:
+        run_course(1, data)
     return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top)
 
 
@@ -219,20 +196,16 @@ def time_nbval() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time the d2l reference training path against the course's.")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=2, help="epochs for each path (default 2)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads, for both paths (default: what helpers.setup() sets for the notebooks)")
     parser.add_argument("--skip-nbval", action="store_true", help="do not time the whole nbval run (pytest notebooks/ -q)")
     args = parser.parse_args(argv)
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
-    if args.threads is None:
-        setup(seed=SEED)
-    elif args.threads < 1:
-        parser.error("--threads must be at least 1")
-    else:
-        setup(seed=SEED, threads=args.threads)
+    for name in ("epochs", "threads"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    setup(seed=SEED, threads=args.threads)
     threads = torch.get_num_threads()
 
     print(f"Softmax regression from scratch, W ~ N(0, 0.01²) 784×10, batch {BATCH_SIZE}, lr {LR}, "

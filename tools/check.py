@@ -22,21 +22,6 @@ sys.path.insert(0, str(ROOT))
 NOTEBOOK_04_EPOCHS, NOTEBOOK_04_OVERHEAD_S = 20, 10
 
 
-def one_epoch_seconds(data, device) -> float:
-    """Seconds for one epoch of notebook 04's training (its exported code) and a test evaluation."""
-    import torch
-    from helpers import Minibatches
-    from helpers.training import cross_entropy, evaluate_accuracy, init_params, sgd, softmax_regression, train_epoch
-    torch.manual_seed(0)
-    W, b = init_params(device=device)
-    train_batches = Minibatches(data.train_images, data.train_labels, 256, seed=0)
-    test_batches = Minibatches(data.test_images, data.test_labels, 2048, shuffle=False)
-    start = time.perf_counter()
-    train_epoch(lambda X: softmax_regression(X, W, b), train_batches, cross_entropy, lambda n: sgd([W, b], 0.1, n))
-    evaluate_accuracy(lambda X: softmax_regression(X, W, b), test_batches)  # reading it waits for the device
-    return time.perf_counter() - start
-
-
 def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     try:
@@ -46,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Python {platform.python_version()}")
         problems.append(f"torch/torchvision cannot be imported ({type(err).__name__}: {err}); run `make env`, "
                         "or install a matching pair (pip install torch torchvision)")
-        return finish(problems)
+        return verdict(problems)
     print(f"Python {platform.python_version()} · torch {torch.__version__} · torchvision {torchvision.__version__}")
 
     from helpers import DataError, load_fashion_mnist, setup
@@ -71,14 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(f"  {line}" for line in lines))
 
     if data is not None and device is not None:
-        epoch = one_epoch_seconds(data, device)
+        import bench  # a sibling in tools/: its run of the course's training path, one epoch
+        epoch = bench.run_course(1, data)["epochs"][0][0]
         estimate = NOTEBOOK_04_OVERHEAD_S + NOTEBOOK_04_EPOCHS * epoch
         print(f"notebook 04's training: one epoch in {epoch:.2f} s on {device}; the whole notebook takes "
               f"about {estimate:.0f} s here")
-    return finish(problems)
+    return verdict(problems)
 
 
-def finish(problems: list[str]) -> int:
+def verdict(problems: list[str]) -> int:
     if not problems:
         print("READY")
         return 0

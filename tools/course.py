@@ -1,4 +1,4 @@
-"""The course as every tool reads it: its notebooks, their title cells and the roles of their cells.
+"""The course as every tool reads and writes it: its notebooks, their title cells, the roles of their cells.
 
 The markers that drive the tools are defined here once; the README's "Conventions" section shows
 them to authors. Each is visible in the cell it marks, except nbgrader's cell metadata, which
@@ -11,11 +11,18 @@ JupyterLab's nbgrader toolbar shows:
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` (make_student.py, grade.py, make_html.py);
 - export cells, whose first line is ``#| export`` (export_lessons.py);
 - ``NBVAL_IGNORE_OUTPUT`` in a cell whose output depends on the machine (run_notebooks.py).
+
+Every file a tool writes is written in one step (``write_text``, ``replacing_folder``): a failure
+leaves the previous version, never a half-written one.
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +180,57 @@ def _new_nav_cell(nb, wanted_id: str, used: set):
     else:
         cell["id"] = next(i for i in (wanted_id, *(f"{wanted_id}-{k}" for k in range(2, 99))) if i not in used)
     return cell
+
+
+# -------------------------------------------------------------- writing, never half-way
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and one rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_notebook(path: Path, nb) -> None:
+    """Validate a notebook and write it as nbformat.write would (ending in a newline), in one step."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb)
+    write_text(path, text if text.endswith("\n") else text + "\n")
+
+
+@contextmanager
+def replacing_folder(out_dir: Path):
+    """Yield an empty staging folder beside ``out_dir``; fill it in the ``with`` block.
+
+    When the block succeeds the staging folder takes ``out_dir``'s place (the previous one is
+    moved aside and deleted, one rename each); when it raises, the staging folder is removed and
+    ``out_dir`` is left as it was.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    try:
+        yield staging
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; the edition is for sharing
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+            os.replace(out_dir, old / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 # ------------------------------------------------------------------------------ the tools

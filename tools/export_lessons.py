@@ -18,8 +18,7 @@ import difflib
 import sys
 from pathlib import Path
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 from course import EXPORT_DIRECTIVE, CourseError
 
 COMMAND = "python tools/export_lessons.py"
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 path, text = args.root / module, render(notebook, args.root)
                 changed = not path.is_file() or path.read_text(encoding="utf-8") != text
                 if changed:
-                    atomic.write_text(path, text)
+                    course.write_text(path, text)
                 print(f"{module} {'written' if changed else 'unchanged'} from {notebook}")
         except CourseError as err:
             print(f"error: {err}", file=sys.stderr)

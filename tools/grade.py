@@ -2,20 +2,15 @@
 
     python tools/grade.py SUBMISSIONS [--out build/grades.csv] [--course build/grading] [--timeout 60]
 
-SUBMISSIONS holds one folder per student, each with that student's copy of one or more exercise
-notebooks of the student edition, named as in the course (alice/06_exercises.ipynb). For every
-course notebook that has exercises, this script builds an nbgrader course in --course, with the
-notebook as the source of an assignment of the same name (06_exercises), releases it
-(nbgrader generate_assignment), copies the submissions in, and autogrades them
-(nbgrader autograde). nbgrader restores every locked check cell to its original before it runs
-the notebook, so a student who edits a check cell gains nothing; this script also reports the edit.
-An answer cell that runs longer than --timeout seconds is interrupted and its exercise scores 0.
-
-A submission that is not a notebook (not JSON), that is not a course notebook with exercises, or
-that lacks some of the course's check cells, is reported by name and skipped.
-
-The result, one row per student, notebook and exercise, goes to --out as CSV with the columns
-student,notebook,exercise,points,max_points, written in one step; a summary table goes to the terminal.
+SUBMISSIONS holds one folder per student with that student's copies of exercise notebooks of the
+student edition, named as in the course (alice/06_exercises.ipynb). Each course notebook with
+exercises becomes an assignment of an nbgrader course built in --course: released
+(generate_assignment), the submissions copied in, then autograded. nbgrader restores every
+locked check cell before it runs a notebook; an edited one is also reported. An answer cell that
+runs longer than --timeout seconds is interrupted and its exercise scores 0. A file that is not a
+notebook, not a course notebook with exercises, or lacks some check cells is named and skipped.
+The CSV (student,notebook,exercise,points,max_points) is written in one step; a summary table
+goes to the terminal.
 """
 from __future__ import annotations
 
@@ -30,8 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 import make_student
 from course import CourseError
 
@@ -92,14 +86,10 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
     return accepted, problems
 
 
-def venv_path() -> str:
-    """PATH with this Python's bin/ first: nbgrader runs the `alembic` installed beside it, also in a
-    virtual environment that is not activated."""
-    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-
-
 def with_venv_on_path() -> dict:
-    return dict(os.environ, PATH=venv_path())
+    """The environment with this Python's bin/ first on PATH: nbgrader runs the `alembic` installed
+    beside it, also in a virtual environment that is not activated."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 def nbgrader(course_dir: Path, *args: str) -> None:
@@ -121,7 +111,7 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     assignments = sorted({s.notebook for s in submissions})
     for assignment in assignments:
         (course_dir / "source" / assignment).mkdir(parents=True)
-        atomic.write_notebook(course_dir / "source" / assignment / f"{assignment}.ipynb", exercises[assignment])
+        course.write_notebook(course_dir / "source" / assignment / f"{assignment}.ipynb", exercises[assignment])
         nbgrader(course_dir, "generate_assignment", assignment, "--force", "--create")
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
@@ -130,7 +120,7 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
         nbgrader(course_dir, "autograde", assignment, "--force", "--create")
     from nbgrader.api import Gradebook, MissingEntry
     rows, previous_path = [], os.environ.get("PATH", "")
-    os.environ["PATH"] = venv_path()  # the Gradebook runs `alembic` too
+    os.environ["PATH"] = with_venv_on_path()["PATH"]  # the Gradebook runs `alembic` too
     try:
         with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
             for s in submissions:
@@ -183,7 +173,7 @@ def run(args) -> tuple[list[dict], list[Submission], list[str]]:
     writer.writeheader()
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(args.out, text.getvalue())
+    course.write_text(args.out, text.getvalue())
     return rows, submissions, problems
 
 

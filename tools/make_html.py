@@ -26,8 +26,7 @@ import mistune
 import nbformat
 from nbconvert import HTMLExporter
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 
 TEMPLATES = Path(__file__).resolve().parent / "site_template"
 # Debian's libjs-mathjax: when it is installed the pages typeset formulas with it, offline.
@@ -184,7 +183,7 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
         resources = {"metadata": {"name": lesson.heading, "path": str(lesson.path.parent)}}
         pages[f"{lesson.path.stem}.html"] = exporter.from_notebook_node(site_notebook(lessons, position, records),
                                                                          resources=resources)[0]
-    with atomic.replacing_folder(out_dir) as staging:
+    with course.replacing_folder(out_dir) as staging:
         for name, text in pages.items():
             (staging / name).write_text(text, encoding="utf-8")
     return [out_dir / name for name in pages]

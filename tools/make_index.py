@@ -16,8 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 from course import CourseError
 
 START_MARKER, END_MARKER = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
@@ -99,9 +98,9 @@ def write(root: Path) -> list[Path]:
     changed = [lesson for position, lesson in enumerate(lessons)
                if course.apply_nav(lesson.nb, course.nav_source(lessons, position))]
     for lesson in changed:
-        atomic.write_notebook(lesson.path, lesson.nb)
+        course.write_notebook(lesson.path, lesson.nb)
     if table != f"\n{readme_table(lessons)}\n":
-        atomic.write_text(root / "README.md", f"{before}\n{readme_table(lessons)}\n{after}")
+        course.write_text(root / "README.md", f"{before}\n{readme_table(lessons)}\n{after}")
         return [lesson.path for lesson in changed] + [root / "README.md"]
     return [lesson.path for lesson in changed]
 

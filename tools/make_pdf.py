@@ -17,8 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 import make_html
 from course import CourseError
 
@@ -63,7 +62,7 @@ def print_pages(pages: list[Path], out: Path) -> int:
         if result.returncode != 0:
             raise CourseError(f"pdfunite could not join the pages:\n{result.stderr[-2000:]}")
         out.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(out, joined.read_bytes())  # the previous PDF stays until the new one is complete
+        course.write_bytes(out, joined.read_bytes())  # the previous PDF stays until the new one is complete
     return len(pdfs)
 
 

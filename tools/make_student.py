@@ -20,8 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 from course import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, CourseError
 
 # nbgrader's own stubs (nbgrader.preprocessors.ClearSolutions).
@@ -88,11 +87,11 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
     if not notebooks_dir.is_dir():
         raise CourseError(f"{notebooks_dir} is not a folder")
     sources, solutions = sorted(notebooks_dir.glob("*.ipynb")), 0
-    with atomic.replacing_folder(out_dir) as staging:
+    with course.replacing_folder(out_dir) as staging:
         for path in sources:
             nb = course.read_notebook(path)
             try:
-                atomic.write_notebook(staging / path.name, student_notebook(nb))
+                course.write_notebook(staging / path.name, student_notebook(nb))
             except Exception as err:
                 raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
             solutions += sum(map(course.is_solution, nb.cells))

@@ -2,12 +2,10 @@
 
     python tools/run_notebooks.py [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
 
-What makes two runs give byte-identical files: nbclient records no timings, stream chunks are
-merged per stream as nbval merges them, widget model ids
-(random UUIDs) are replaced by ids derived from the cell's position, no widget state is stored,
-and in cells marked NBVAL_IGNORE_OUTPUT (timings, live devices) the patterns of
-nbval_sanitize.cfg (at the project root) are applied, the same ones nbval applies when it compares.
-A notebook whose execution fails is left exactly as it was.
+Two runs give byte-identical files: no timings or widget state are recorded, stream chunks are
+merged as nbval merges them, widget ids are derived from the cell's position, and cells marked
+NBVAL_IGNORE_OUTPUT get the patterns of nbval_sanitize.cfg (the project root), as nbval applies
+them. A notebook whose execution fails, or is interrupted (Ctrl-C), is left exactly as it was.
 """
 from __future__ import annotations
 
@@ -25,8 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
 
-import atomic  # siblings in tools/, on the path of every script run from there
-import course
+import course  # a sibling in tools/, on the path of every script run from there
 
 SANITIZE_CFG = course.ROOT / "nbval_sanitize.cfg"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -39,7 +36,8 @@ def sanitize_patterns(path: Path = SANITIZE_CFG) -> list[tuple[re.Pattern, str]]
     return [(re.compile(cfg[s]["regex"]), cfg[s].get("replace", "")) for s in cfg.sections()]
 
 
-def _sanitize_text(text: str, patterns) -> str:
+def _sanitize_text(text, patterns) -> str:
+    text = "".join(text) if isinstance(text, list) else text
     for regex, replacement in patterns:
         text = regex.sub(replacement, text)
     return text
@@ -66,11 +64,7 @@ def normalize(nb: nbformat.NotebookNode, patterns) -> None:
                 continue
             if output.get("output_type") == "stream":
                 output["text"] = _sanitize_text(output["text"], patterns)
-            for mime in ("text/plain", "text/html"):
-                if mime in data:
-                    value = data[mime]
-                    value = "".join(value) if isinstance(value, list) else value
-                    data[mime] = _sanitize_text(value, patterns)
+            data.update({mime: _sanitize_text(data[mime], patterns) for mime in ("text/plain", "text/html") if mime in data})
 
 
 class Interrupted(Exception):
@@ -112,7 +106,7 @@ def run(path: Path, timeout: int = 900) -> float:
     if _interrupted.is_set():
         raise Interrupted()
     normalize(nb, sanitize_patterns())
-    atomic.write_notebook(path, nb)  # a crash never leaves a half-written notebook
+    course.write_notebook(path, nb)  # a crash never leaves a half-written notebook
     return elapsed
 
 
@@ -120,26 +114,24 @@ def main(argv: list[str]) -> int:
     paths = [Path(p) for p in argv] or sorted((course.ROOT / "notebooks").glob("*.ipynb"))
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _on_ctrl_c) if in_main_thread else None
+    failed = []
     try:
-        return _run_all(paths)
+        for k, path in enumerate(paths):
+            try:
+                print(f"{path.name}: {run(path):.1f} s", flush=True)
+            except CellExecutionError as err:
+                if _interrupted.is_set():
+                    raise Interrupted() from None
+                print(f"{path.name}: FAILED, left unchanged\n{err}", file=sys.stderr, flush=True)
+                failed.append(path.name)
+    except (Interrupted, KeyboardInterrupt):
+        rest = f"; not run: {', '.join(p.name for p in paths[k + 1:])}" if paths[k + 1:] else ""
+        print(f"interrupted: {path.name} left unchanged{rest}", file=sys.stderr, flush=True)
+        return 130
     finally:
         _interrupted.clear()
         if in_main_thread:
             signal.signal(signal.SIGINT, previous)
-
-
-def _run_all(paths: list[Path]) -> int:
-    failed = []
-    for k, path in enumerate(paths):
-        try:
-            print(f"{path.name}: {run(path):.1f} s", flush=True)
-        except (CellExecutionError, Interrupted, KeyboardInterrupt) as err:
-            if _interrupted.is_set() or isinstance(err, (Interrupted, KeyboardInterrupt)):
-                rest = f"; not run: {', '.join(p.name for p in paths[k + 1:])}" if paths[k + 1:] else ""
-                print(f"interrupted: {path.name} left unchanged{rest}", file=sys.stderr, flush=True)
-                return 130
-            print(f"{path.name}: FAILED, left unchanged\n{err}", file=sys.stderr, flush=True)
-            failed.append(path.name)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
