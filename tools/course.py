@@ -144,7 +144,16 @@ def read_course(root: Path = ROOT) -> list[Lesson]:
     return lessons
 
 
-# ------------------------------------------------------------------------------- navigation
+# ------------------------------------------------------------------- table of contents, nav
+
+def table_of_contents(lessons: list[Lesson]) -> str:
+    """The markdown table of the notebooks (the README's; the site's index re-points its links)."""
+    def escape(text):
+        return text.replace("|", r"\|")
+    return "\n".join(["| Notebook | In one line | Needs |", "| --- | --- | --- |", *(
+        f"| [{escape(lesson.heading)}](notebooks/{lesson.path.name}) | {escape(lesson.one_line)} | {escape(lesson.needs)} |"
+        for lesson in lessons)])
+
 
 def nav_source(course: list[Lesson], position: int) -> str:
     """The navigation line of the notebook at `position`: previous · index · next, relative links."""

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import html
 import json
 import os
 import re
 import sys
 from pathlib import Path
 
-import mistune
 import nbformat
 from nbconvert import HTMLExporter
 
@@ -64,6 +62,10 @@ def site_notebook(lessons, position, records=()):
     return nb
 
 
+def _markdown_notebook(markdown: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(site_links(markdown))])
+
+
 def read_status(folder: Path) -> list[dict]:
     """The records `make test` left (conftest.py), one per float-rounding set-up; [] if none."""
     records = []
@@ -89,81 +91,37 @@ def verified_line(records: list[dict], notebook: str) -> str:
 
 
 def status_page(records: list[dict], lessons) -> str:
-    """The site's status page: each notebook's last result under each set-up, or that there is none."""
+    """The markdown of the status page: each notebook's last result under each set-up, or that there is none."""
+    text = "[← index](index.html)\n\n# When was this course last verified?\n\n"
     if not records:
-        return ("<p class=\"lead\" id=\"verdict\">Not verified on this machine: no record of a test run. "
-                "Run <code>make test</code>, then <code>make html</code>.</p>")
+        return text + "Not verified on this machine: no record of a test run. Run `make test`, then `make html`."
     first = records[0]
 
     def result(entry):
-        if entry is None:
-            return "<td>not run</td>"
-        verdict = "passed" if entry["passed"] else "FAILED"
-        return (f"<td class=\"{'pass' if entry['passed'] else 'fail'}\">{verdict}, {entry['cells']} cells, "
-                f"{entry['seconds']:.0f} s<br><small>{html.escape(entry['date'])}</small></td>")
-    rows = "\n".join(f"<tr>{_title_cell(lesson)}"
-                     + "".join(result(r.get("notebooks", {}).get(lesson.path.name)) for r in records) + "</tr>"
-                     for lesson in lessons)
-    checksums = "".join(f"<li><code>{html.escape(f)}</code>: <code>{d}</code></li>"
-                        for f, d in sorted(first["data_sha256"].items()))
-    return (f"<p class=\"lead\" id=\"verdict\">Last verified on {html.escape(first['device'])} "
-            f"({html.escape(first['device_name'])}), Python {html.escape(first['python'])}, "
-            f"torch {html.escape(first['torch'])}: each notebook re-executed by nbval and compared with its "
-            "stored outputs, under each float-rounding set-up of <code>make test</code>.</p>"
-            "<table id=\"status\"><thead><tr><th>Notebook</th>"
-            + "".join(f"<th>{html.escape(r['numerics'])}</th>" for r in records) + "</tr></thead><tbody>"
-            f"{rows}</tbody></table><p>Fashion-MNIST files verified (SHA-256 of their content):</p><ul>{checksums}</ul>")
+        return "not run" if entry is None else (f"{'passed' if entry['passed'] else '**FAILED**'}, {entry['cells']} "
+                                                f"cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>")
+    rows = [f"| [{lesson.heading}]({lesson.path.name}) | "
+            + " | ".join(result(r.get("notebooks", {}).get(lesson.path.name)) for r in records) + " |"
+            for lesson in lessons]
+    return (text + f"Last verified on {first['device']} ({first['device_name']}), Python {first['python']}, "
+            f"torch {first['torch']}: each notebook re-executed by nbval and compared with its stored outputs, "
+            "under each float-rounding set-up of `make test`.\n\n"
+            f"| Notebook | {' | '.join(r['numerics'] for r in records)} |\n|{' --- |' * (len(records) + 1)}\n"
+            + "\n".join(rows) + "\n\nFashion-MNIST files verified (SHA-256 of their content):\n\n"
+            + "\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(first["data_sha256"].items())))
 
 
-def index_page(lessons) -> str:
-    rows = "\n".join(f'<tr>{_title_cell(lesson)}<td class="one-line">{_inline_markdown(lesson.one_line)}</td>'
-                     f'<td class="needs">{_inline_markdown(lesson.needs)}</td></tr>' for lesson in lessons)
-    return (f'<p class="lead">{len(lessons)} notebooks, shown with the outputs they produced when last run.\n'
-            "Open one to read it; run it yourself in JupyterLab (<code>make lab</code>).\n"
-            '<a href="status.html">When was it last verified?</a></p>\n<table id="notebooks">\n'
-            "<thead><tr><th>Notebook</th><th>In one line</th><th>Needs</th></tr></thead>\n"
-            f"<tbody>\n{rows}\n</tbody>\n</table>")
-
-
-def _title_cell(lesson) -> str:
-    return f'<td class="title"><a href="{html.escape(lesson.path.stem)}.html">{html.escape(lesson.heading)}</a></td>'
-
-
-def _inline_markdown(text: str) -> str:
-    rendered = mistune.html(text).strip()
-    return rendered[3:-4] if rendered.startswith("<p>") and rendered.endswith("</p>") else rendered
-
-
-def page(title: str, heading: str, body: str, back: str = "") -> str:
-    """A whole HTML page in the style of the site's index."""
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{html.escape(title)}</title>\n'
-            f"<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{back}<h1>{html.escape(heading)}</h1>\n{body}\n"
-            "</main>\n</body>\n</html>\n")
+def index_page(lessons, title: str) -> str:
+    """The markdown of the index page: the README's table of notebooks."""
+    return (f"# {title}\n\n{len(lessons)} notebooks, shown with the outputs they produced when last run. Open one "
+            "to read it; run it yourself in JupyterLab (`make lab`). [When was it last verified?](status.html)\n\n"
+            + course.table_of_contents(lessons))
 
 
 def course_title(root: Path) -> str:
     readme = root / "README.md"
     lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
     return next((line[2:].strip() for line in lines if line.startswith("# ")), DEFAULT_COURSE_TITLE)
-
-
-STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "PingFang SC",
-       "Microsoft YaHei", sans-serif; color: #222; margin: 0; background: #fafafa; line-height: 1.5; }
-main { max-width: 60rem; margin: 2.5rem auto; padding: 0 1.5rem; }
-h1 { font-size: 1.9rem; margin-bottom: 0.3rem; }
-p.lead { color: #555; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; background: white; box-shadow: 0 1px 3px #0002; }
-th, td { text-align: left; vertical-align: top; padding: 0.7rem 0.9rem; border-bottom: 1px solid #e4e4e4; }
-th { background: #f0f3f7; font-weight: 600; }
-td.title { width: 15rem; font-weight: 600; }
-td.needs { color: #555; font-size: 0.92rem; }
-td.pass { color: #1e7d32; } td.fail { color: #b3261e; font-weight: 600; }
-#status td:not(.title) { min-width: 11rem; }
-a { color: #1a5fb4; text-decoration: none; }
-a:hover { text-decoration: underline; }
-"""
 
 
 def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir: Path | None = None) -> list[Path]:
@@ -176,13 +134,12 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
     exporter.mathjax_url = mathjax_url or (LOCAL_MATHJAX.as_uri() + MATHJAX_CONFIG if LOCAL_MATHJAX.is_file()
                                            else exporter.mathjax_url)
     title = course_title(root)
-    pages = {"index.html": page(title, title, index_page(lessons)),
-             "status.html": page(f"Status · {title}", "When was this course last verified?",
-                                 status_page(records, lessons), back='<p><a href="index.html">← index</a></p>\n')}
-    for position, lesson in enumerate(lessons):
-        resources = {"metadata": {"name": lesson.heading, "path": str(lesson.path.parent)}}
-        pages[f"{lesson.path.stem}.html"] = exporter.from_notebook_node(site_notebook(lessons, position, records),
-                                                                         resources=resources)[0]
+    notebooks = {"index.html": (title, _markdown_notebook(index_page(lessons, title))),
+                 "status.html": (f"Status · {title}", _markdown_notebook(status_page(records, lessons))),
+                 **{f"{lesson.path.stem}.html": (lesson.heading, site_notebook(lessons, position, records))
+                    for position, lesson in enumerate(lessons)}}
+    pages = {name: exporter.from_notebook_node(nb, resources={"metadata": {"name": name_in_tab, "path": str(root / "notebooks")}})[0]
+             for name, (name_in_tab, nb) in notebooks.items()}
     with course.replacing_folder(out_dir) as staging:
         for name, text in pages.items():
             (staging / name).write_text(text, encoding="utf-8")
