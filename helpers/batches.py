@@ -11,10 +11,9 @@ pipeline that notebook 00 builds and the later notebooks and tools reuse.
 # From 00_fashion_mnist.ipynb, section "Reading speed: per-image DataLoader vs tensors in memory".
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from helpers.data import check_examples, read_files
+from helpers.data import check_batch_size, check_examples, read_files
 
 
 # From 00_fashion_mnist.ipynb, section "Reading speed: per-image DataLoader vs tensors in memory".
@@ -29,10 +28,8 @@ class Minibatches:
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int,
                  shuffle: bool = True, seed: int = 0):
-        check_examples(X, y)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        self.X, self.y, self.batch_size, self.shuffle = X, y, int(batch_size), shuffle
+        check_examples(X, y)  # X (n, ...) and y (n,) class indices, on one device
+        self.X, self.y, self.batch_size, self.shuffle = X, y, check_batch_size(batch_size), shuffle
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -53,10 +50,9 @@ class Minibatches:
 
 # From 00_fashion_mnist.ipynb, section "Reading speed: per-image DataLoader vs tensors in memory".
 def write_torchvision_layout(root, files=None) -> Path:
-    """Write the decompressed files where torchvision.datasets.FashionMNIST(root) reads them.
+    """Write the decompressed files to root/FashionMNIST/raw/, where torchvision's dataset reads them.
 
-    files: {file name: (path, decompressed bytes)}, as helpers.data.read_files() returns them
-    (verified); by default those of this machine. Returns the folder written, root/FashionMNIST/raw/.
+    files: what helpers.data.read_files() returns ({name: (path, content)}), by default called here.
     """
     raw = Path(root) / "FashionMNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)

@@ -343,6 +343,13 @@ def text_labels(labels) -> list[str]:
     return [TEXT_LABELS[int(i)] for i in labels]
 
 
+def check_batch_size(batch_size) -> int:
+    """``batch_size`` as an int; ValueError unless it is a positive integer (a Python or NumPy int, not a bool)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    return int(batch_size)
+
+
 def check_examples(X: torch.Tensor, y: torch.Tensor, num_classes: int | None = None) -> None:
     """Raise ValueError, saying what was expected, unless X (n, ...) and y (n,) are examples and labels.
 

@@ -186,3 +186,12 @@ def test_a_notebook_that_is_not_in_the_course_is_reported(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "alice" / "homework.ipynb")
     accepted, problems = grade.collect(tmp_path, COURSE)
     assert accepted == [] and "alice/homework.ipynb: skipped, no course notebook with exercises" in problems[0]
+
+
+def test_a_check_cell_without_its_grade_id_is_reported_not_fatal(tmp_path):
+    (tmp_path / "alice").mkdir()
+    nb = student_edition()
+    del next(cell for cell in nb.cells if notebook_model.is_check(cell)).metadata["nbgrader"]["grade_id"]
+    nbformat.write(nb, tmp_path / "alice" / f"{EXERCISES}.ipynb")
+    accepted, problems = grade.collect(tmp_path, COURSE)
+    assert accepted == [] and f"alice/{EXERCISES}.ipynb: skipped, a check cell has no nbgrader grade_id" in problems[0]

@@ -1,22 +1,14 @@
 """The course as every tool reads and writes it: its notebooks, their title cells, the roles of their cells.
 
-The markers that drive the tools are defined here once; the README's "Conventions" section shows
-them to authors. Each is visible in the cell it marks, except nbgrader's cell metadata, which
-JupyterLab's nbgrader toolbar shows:
-
-- the title cell, the first cell that is not a navigation cell (``TITLE_SHAPE``);
-- navigation cells, tagged ``nav``, generated first and last in every notebook (make_index.py);
-- solution cells (nbgrader ``solution: true``, their code between ``### BEGIN SOLUTION`` and
-  ``### END SOLUTION``), check cells (graded, not solutions), hidden tests in check cells between
-  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` (make_student.py, grade.py, make_html.py);
-- export cells, whose first line is ``#| export`` (export_lessons.py);
-- ``NBVAL_IGNORE_OUTPUT`` in a cell whose output depends on the machine (run_notebooks.py).
-
-Every file a tool writes is written in one step (``write_text``, ``replacing_folder``): a failure
-leaves the previous version, never a half-written one.
+The markers that drive the tools are defined here once, and shown to authors in the README's
+section for teachers and contributors: the title cell (``TITLE_SHAPE``), navigation cells (tag
+``nav``), nbgrader's solution and check cells and their ``### BEGIN …``/``### END …`` lines,
+``#| export`` cells and ``NBVAL_IGNORE_OUTPUT``. Every file a tool writes is written in one step
+(``write_text``, ``replacing_folder``), so a failure leaves the previous version.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -25,8 +17,6 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 NAV_TAG = "nav"
@@ -53,7 +43,7 @@ def is_nav(cell) -> bool:
 
 
 def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("metadata", {}).get("nbgrader") or {}
 
 
 def is_solution(cell) -> bool:
@@ -66,15 +56,18 @@ def is_check(cell) -> bool:
 
 
 def checks(nb) -> dict[str, str]:
-    """grade_id -> source of each check cell, in notebook order."""
-    return {nbgrader_meta(cell)["grade_id"]: cell.source for cell in nb.cells if is_check(cell)}
+    """grade_id -> source of each check cell, in notebook order; CourseError for a check cell without one."""
+    found = {nbgrader_meta(cell).get("grade_id"): cell.source for cell in nb.cells if is_check(cell)}
+    if None in found:
+        raise CourseError(f"a check cell has no nbgrader grade_id:\n{found[None][:200]}")
+    return found
 
 
 def export_cells(nb):
     """(section heading, code without the directive) of each ``#| export`` cell, in order."""
     section = "the top"
     for cell in nb.cells:
-        lines = cell.source.split("\n")
+        lines = cell.source.splitlines() or [""]
         if cell.cell_type == "markdown":
             section = next((line.lstrip("#").strip() for line in reversed(lines) if line.startswith("#")), section)
         elif cell.cell_type == "code" and lines[0] == EXPORT_DIRECTIVE:
@@ -87,7 +80,7 @@ def export_cells(nb):
 class Lesson:
     """One notebook and what its title cell says."""
     path: Path
-    nb: nbformat.NotebookNode
+    nb: "nbformat.NotebookNode"
     number: str    # "01"
     title: str     # "The softmax operation"
     one_line: str
@@ -98,7 +91,13 @@ class Lesson:
         return f"{self.number} · {self.title}"
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
+def notebook_paths(folder: Path) -> list[Path]:
+    """The course's notebooks in a folder, NN_name.ipynb, in course order."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def read_notebook(path: Path):
+    import nbformat  # here, not at the top: importing it takes a second or two, and not every tool needs it
     try:
         return nbformat.read(path, as_version=4)
     except Exception as err:  # unreadable JSON, not a notebook
@@ -122,15 +121,18 @@ def parse_title(source: str, path: Path, nb=None) -> Lesson:
 def read_lesson(path: Path) -> Lesson:
     nb = read_notebook(path)
     title = next((cell for cell in nb.cells if not is_nav(cell)), None)
-    if title is None or title.cell_type != "markdown":
-        raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell")
+    if title is None:
+        raise CourseError(f"{path}: the notebook has no title cell")
+    if title.cell_type != "markdown":
+        raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell, "
+                          f"found a {title.cell_type} cell")
     return parse_title(title.source, path, nb)
 
 
 def read_course(root: Path = ROOT) -> list[Lesson]:
     """Every notebooks/NN_*.ipynb in file-name order; CourseError listing every notebook that is wrong."""
     lessons, problems, numbers = [], [], {}
-    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in notebook_paths(root / "notebooks"):
         try:
             lessons.append(read_lesson(path))
         except CourseError as err:
@@ -183,6 +185,7 @@ def apply_nav(nb, source: str) -> bool:
 
 
 def _new_nav_cell(nb, wanted_id: str, used: set):
+    import nbformat
     cell = nbformat.v4.new_markdown_cell(metadata={"tags": [NAV_TAG]})
     if nb.get("nbformat_minor", 0) < 5:  # cell ids exist from nbformat 4.5 on
         del cell["id"]
@@ -212,6 +215,7 @@ def write_text(path: Path, text: str) -> None:
 
 def write_notebook(path: Path, nb) -> None:
     """Validate a notebook and write it as nbformat.write would (ending in a newline), in one step."""
+    import nbformat
     nbformat.validate(nb)
     text = nbformat.writes(nb)
     write_text(path, text if text.endswith("\n") else text + "\n")
@@ -244,12 +248,18 @@ def replacing_folder(out_dir: Path):
 
 # ------------------------------------------------------------------------------ the tools
 
-def finish(tool: str, action, summary) -> int:
-    """Run `action`; print `summary(result)` and return 0, or on CourseError say that nothing was written."""
+def diff(found: str, expected: str, name: str, found_label: str = "found", expected_label: str = "expected") -> list[str]:
+    """The unified diff of two texts, one context line, as lines."""
+    return list(difflib.unified_diff(found.splitlines(), expected.splitlines(), f"{name} ({found_label})",
+                                     f"{name} ({expected_label})", lineterm="", n=1))
+
+
+def finish(tool: str, action, summary, failure: str = "nothing written") -> int:
+    """Run `action`; print `summary(result)` and return 0, or on CourseError say `failure` and why, and return 1."""
     try:
         result = action()
     except CourseError as err:
-        print(f"{tool}: nothing written:\n{err}", file=sys.stderr)
+        print(f"{tool}: {failure}:\n{err}", file=sys.stderr)
         return 1
     print(summary(result))
     return 0

@@ -14,7 +14,6 @@ it is generated. Other cells never reach a module, so editing them never makes o
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
 
@@ -57,16 +56,14 @@ def render(notebook: str, root: Path = course.ROOT) -> str:
     return text
 
 
-def stale_report(notebook: str, root: Path = course.ROOT) -> str | None:
-    """None when the module is in step with its notebook, else what differs and what to run."""
-    module, expected = EXPORTS[notebook][0], render(notebook, root)
-    if not (root / module).is_file():
+def stale_report(notebook: str, actual: str | None, expected: str) -> str | None:
+    """None when the module's text is what the notebook makes, else what differs and what to run."""
+    module = EXPORTS[notebook][0]
+    if actual is None:
         return f"{module} is missing; generate it from {notebook} with:\n    {COMMAND}"
-    actual = (root / module).read_text(encoding="utf-8")
     if actual == expected:
         return None
-    diff = list(difflib.unified_diff(actual.splitlines(), expected.splitlines(), f"{module} (as it is)",
-                                     f"{module} (as {notebook} makes it)", lineterm="", n=1))
+    diff = course.diff(actual, expected, module, "as it is", f"as {notebook} makes it")
     return (f"{module} is out of sync with the cells marked \"{EXPORT_DIRECTIVE}\" in {notebook}.\n"
             "Either those cells changed since the last export, or the module was edited by hand (edit the\n"
             f"notebook instead). To regenerate the module from the notebook, run:\n    {COMMAND}\nDifference:\n"
@@ -80,21 +77,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status = 0
     for notebook, (module, _) in EXPORTS.items():
+        path = args.root / module
         try:
-            if args.check and (report := stale_report(notebook, args.root)):
-                print(f"error: {report}", file=sys.stderr)
-                status = max(status, 1)
-            elif args.check:
-                print(f"{module} is in sync with {notebook}")
-            else:
-                path, text = args.root / module, render(notebook, args.root)
-                changed = not path.is_file() or path.read_text(encoding="utf-8") != text
-                if changed:
-                    course.write_text(path, text)
-                print(f"{module} {'written' if changed else 'unchanged'} from {notebook}")
+            expected = render(notebook, args.root)
         except CourseError as err:
             print(f"error: {err}", file=sys.stderr)
             status = 2
+            continue
+        actual = path.read_text(encoding="utf-8") if path.is_file() else None
+        if args.check and (report := stale_report(notebook, actual, expected)):
+            print(f"error: {report}", file=sys.stderr)
+            status = max(status, 1)
+        elif args.check:
+            print(f"{module} is in sync with {notebook}")
+        else:
+            if actual != expected:
+                course.write_text(path, expected)
+            print(f"{module} {'unchanged' if actual == expected else 'written'} from {notebook}")
     return status
 
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import course  # a sibling in tools/, on the path of every script run from there
 import make_student
@@ -51,7 +52,7 @@ class Submission:
 
 def exercise_notebooks(notebooks_dir: Path) -> dict:
     """The course notebooks that have check cells, by stem."""
-    notebooks = {path.stem: course.read_notebook(path) for path in sorted(notebooks_dir.glob("*.ipynb"))}
+    notebooks = {path.stem: course.read_notebook(path) for path in course.notebook_paths(notebooks_dir)}
     return {stem: nb for stem, nb in notebooks.items() if course.checks(nb)}
 
 
@@ -71,9 +72,14 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
                                 f"(expected one of: {', '.join(s + '.ipynb' for s in exercises)})")
                 continue
             try:
-                handed_in = course.checks(course.read_notebook(path))
+                nb = course.read_notebook(path)
             except CourseError as err:
-                problems.append(f"{where}: skipped, not a readable notebook: {err}")
+                problems.append(f"{where}: skipped, not a readable notebook: {str(err).removeprefix(f'{path}: ')}")
+                continue
+            try:
+                handed_in = course.checks(nb)
+            except CourseError as err:
+                problems.append(f"{where}: skipped, {err}")
                 continue
             original = course.checks(exercises[path.stem])
             if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
@@ -119,21 +125,19 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     for assignment in assignments:
         nbgrader(course_dir, "autograde", assignment, "--force", "--create")
     from nbgrader.api import Gradebook, MissingEntry
-    rows, previous_path = [], os.environ.get("PATH", "")
-    os.environ["PATH"] = with_venv_on_path()["PATH"]  # the Gradebook runs `alembic` too
-    try:
-        with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-            for s in submissions:
-                try:
-                    graded = gradebook.find_submission_notebook(s.notebook, s.notebook, s.student)
-                except MissingEntry:
-                    raise CourseError(f"nbgrader recorded no grades for {s.student}/{s.notebook}.ipynb") from None
-                scores = {g.name: (g.score, g.max_score) for g in graded.grades}
-                rows += [{"student": s.student, "notebook": s.notebook, "exercise": grade_id,
-                          "points": _number(scores[grade_id][0]), "max_points": _number(scores[grade_id][1])}
-                         for grade_id in course.checks(exercises[s.notebook])]
-    finally:
-        os.environ["PATH"] = previous_path
+    rows = []
+    # the Gradebook runs `alembic` too
+    with mock.patch.dict(os.environ, PATH=with_venv_on_path()["PATH"]), \
+            Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        for s in submissions:
+            try:
+                graded = gradebook.find_submission_notebook(s.notebook, s.notebook, s.student)
+            except MissingEntry:
+                raise CourseError(f"nbgrader recorded no grades for {s.student}/{s.notebook}.ipynb") from None
+            scores = {g.name: (g.score, g.max_score) for g in graded.grades}
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": grade_id,
+                      "points": _number(scores[grade_id][0]), "max_points": _number(scores[grade_id][1])}
+                     for grade_id in course.checks(exercises[s.notebook])]
     return rows
 
 
@@ -158,7 +162,8 @@ def summary(rows: list[dict], submissions: list[Submission]) -> str:
                                "nbgrader restored the originals before grading" for s in submissions if s.edited_checks])
 
 
-def run(args) -> tuple[list[dict], list[Submission], list[str]]:
+def run(args) -> str:
+    """Grade, write the CSV; the summary to print."""
     if not args.submissions.is_dir():
         raise CourseError(f"{args.submissions} is not a folder; give SUBMISSIONS=<folder with one folder per student>")
     exercises = exercise_notebooks(args.notebooks)
@@ -174,7 +179,8 @@ def run(args) -> tuple[list[dict], list[Submission], list[str]]:
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     course.write_text(args.out, text.getvalue())
-    return rows, submissions, problems
+    skipped = f"; {len(problems)} file(s) skipped (see above)" if problems else ""
+    return f"{summary(rows, submissions)}\n{len(rows)} grades for {len(submissions)} submission(s) in {args.out}{skipped}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks")
     parser.add_argument("--timeout", type=int, default=60, help="seconds an answer cell may run (default 60)")
     args = parser.parse_args(argv)
-    return course.finish("grade", lambda: run(args), lambda done: summary(done[0], done[1]) + (
-        f"\n{len(done[0])} grades for {len(done[1])} submission(s) in {args.out}"
-        + (f"; {len(done[2])} file(s) skipped (see above)" if done[2] else "")))
+    return course.finish("grade", lambda: run(args), str, failure="no grades written")
 
 
 if __name__ == "__main__":

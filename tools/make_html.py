@@ -2,14 +2,11 @@
 
     python tools/make_html.py [--root ROOT] [--out DIR] [--mathjax-url URL]
 
-Writes DIR (default build/html/): index.html (the table of notebooks, from the same title cells as
-the README's), status.html, and one self-contained page per notebook made by nbconvert from its
-stored outputs, with links re-pointed inside the site and each worked solution (a run of solution
-cells) folded under "Show solution" by the template in site_template/. Under each title a line says
-when the notebook last passed `make test`, and on what, from the records conftest.py leaves in
-build/status/. Formulas are typeset by Debian's libjs-mathjax when it is installed (the site then
-reads offline), else by nbconvert's CDN. The notebooks are never changed; the folder is replaced
-in one step.
+Writes DIR (default build/html/), every page made by nbconvert with the template in
+site_template/: index.html (the README's table of notebooks), status.html (the records of the last
+`make test`, from build/status/, conftest.py), and one self-contained page per notebook from its
+stored outputs, links re-pointed inside the site, each worked solution folded under "Show
+solution" and a last-verified line under the title. The notebooks are never changed.
 """
 from __future__ import annotations
 
@@ -130,7 +127,6 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
     # the same default as conftest.py, which writes the records
     records = read_status(status_dir or Path(os.environ.get("COURSE_STATUS_DIR") or root / "build" / "status"))
     exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)], embed_images=True)
-    # Debian's libjs-mathjax when it is installed (formulas typeset offline), else nbconvert's CDN
     exporter.mathjax_url = mathjax_url or (LOCAL_MATHJAX.as_uri() + MATHJAX_CONFIG if LOCAL_MATHJAX.is_file()
                                            else exporter.mathjax_url)
     title = course_title(root)
@@ -138,8 +134,8 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
                  "status.html": (f"Status · {title}", _markdown_notebook(status_page(records, lessons))),
                  **{f"{lesson.path.stem}.html": (lesson.heading, site_notebook(lessons, position, records))
                     for position, lesson in enumerate(lessons)}}
-    pages = {name: exporter.from_notebook_node(nb, resources={"metadata": {"name": name_in_tab, "path": str(root / "notebooks")}})[0]
-             for name, (name_in_tab, nb) in notebooks.items()}
+    pages = {name: exporter.from_notebook_node(nb, resources={"metadata": {"name": tab, "path": str(root / "notebooks")}})[0]
+             for name, (tab, nb) in notebooks.items()}
     with course.replacing_folder(out_dir) as staging:
         for name, text in pages.items():
             (staging / name).write_text(text, encoding="utf-8")

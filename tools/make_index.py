@@ -11,7 +11,6 @@ are not rewritten, and each file is replaced in one step.
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 from pathlib import Path
@@ -46,9 +45,7 @@ def broken_links(text: str, base: Path) -> list[str]:
 
 
 def _diff(found: str, expected: str, name: str) -> str:
-    lines = difflib.unified_diff(found.splitlines(), expected.splitlines(), f"{name} (found)",
-                                 f"{name} (expected)", lineterm="", n=1)
-    return "\n".join("    " + line for line in lines)
+    return "\n".join("    " + line for line in course.diff(found, expected, name))
 
 
 def check(root: Path) -> list[str]:

@@ -2,15 +2,11 @@
 
     python tools/make_student.py [--notebooks DIR] [--out DIR]
 
-Reads notebooks/*.ipynb and writes build/student/*.ipynb (the defaults): what
-``nbgrader generate_assignment`` releases, cell for cell (tests/test_grading.py checks it), for
-teachers who do not use nbgrader. In each solution cell every region from a ``BEGIN SOLUTION``
-line to an ``END SOLUTION`` line becomes nbgrader's stub, indented like the BEGIN line (a solution
-cell without such a region becomes the stub as a whole); hidden tests are removed; solution cells
-are made non-deletable and check cells non-deletable and non-editable; outputs and execution
-counts are cleared; the navigation cells' index link points one folder further up, because the
-edition sits in build/student/. Every other cell is kept as it is. The folder is replaced in one
-step, so a failure leaves the previous edition, never a half-written one.
+Writes build/student/ (the default): what ``nbgrader generate_assignment`` releases, cell for cell
+(tests/test_grading.py compares them), for teachers who do not use nbgrader. Each solution region
+becomes nbgrader's stub, indented like its BEGIN line (a solution cell without one becomes the stub
+as a whole); hidden tests go; solution and check cells are locked as nbgrader locks them; outputs
+go; the nav cells' index link points one folder further up. Every other cell is kept as it is.
 """
 from __future__ import annotations
 
@@ -86,7 +82,7 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
     """Write the edition of every notebook in `notebooks_dir` to `out_dir` in one step; (files, solution cells emptied)."""
     if not notebooks_dir.is_dir():
         raise CourseError(f"{notebooks_dir} is not a folder")
-    sources, solutions = sorted(notebooks_dir.glob("*.ipynb")), 0
+    sources, solutions = course.notebook_paths(notebooks_dir), 0
     with course.replacing_folder(out_dir) as staging:
         for path in sources:
             nb = course.read_notebook(path)

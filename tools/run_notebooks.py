@@ -111,7 +111,7 @@ def run(path: Path, timeout: int = 900) -> float:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or sorted((course.ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p) for p in argv] or course.notebook_paths(course.ROOT / "notebooks")
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _on_ctrl_c) if in_main_thread else None
     failed = []
