@@ -157,11 +157,11 @@ def table_of_contents(lessons: list[Lesson]) -> str:
         for lesson in lessons)])
 
 
-def nav_source(course: list[Lesson], position: int) -> str:
+def nav_source(lessons: list[Lesson], position: int) -> str:
     """The navigation line of the notebook at `position`: previous · index · next, relative links."""
-    previous = [f"[← {course[position - 1].heading}]({course[position - 1].path.name})"] if position else []
-    following = ([f"[{course[position + 1].heading} →]({course[position + 1].path.name})"]
-                 if position + 1 < len(course) else [])
+    previous = [f"[← {lessons[position - 1].heading}]({lessons[position - 1].path.name})"] if position else []
+    following = ([f"[{lessons[position + 1].heading} →]({lessons[position + 1].path.name})"]
+                 if position + 1 < len(lessons) else [])
     return " · ".join([*previous, f"[index]({INDEX_LINK})", *following])
 
 
@@ -178,7 +178,8 @@ def apply_nav(nb, source: str) -> bool:
     if top and bottom and len(body) == len(cells) - 2 and top.source == bottom.source == source:
         return False
     used = {cell.get("id") for cell in cells}
-    top, bottom = (cell or _new_nav_cell(nb, name, used) for cell, name in ((top, "nav-top"), (bottom, "nav-bottom")))
+    top = top or _new_nav_cell(nb, "nav-top", used)  # (a cell is a non-empty dict, so never falsy)
+    bottom = bottom or _new_nav_cell(nb, "nav-bottom", used)
     top.source = bottom.source = source
     nb.cells = [top, *body, bottom]
     return True
