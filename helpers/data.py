@@ -1,7 +1,7 @@
 """Fashion-MNIST as in-memory tensors, found without the network whenever possible.
 
-Where the four original files are looked for, all four from one folder (``candidate_dirs``, the one
-place that says it):
+Where the four original files are looked for, all four from one folder (``candidate_dirs`` and
+``default_dirs``, the one place that says it):
 
 1. if the environment variable ``FASHION_MNIST_DIR`` is set, the folder it names, and only that
    one: a folder you named that lacks a file, or cannot be read, is an error that names it;
@@ -86,22 +86,23 @@ class FashionMNIST:
     sources: dict  # file name -> Path it was read from
 
 
-def candidate_dirs(named: bool | None = None) -> tuple[list[Path], bool]:
-    """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR.
-
-    Without FASHION_MNIST_DIR (or with ``named=False``) the first folder, data/, is also where a
-    download goes.
-    """
-    if os.environ.get(ENV_VAR) and named is not False:
-        return [Path(os.environ[ENV_VAR]).expanduser()], True
+def default_dirs() -> list[Path]:
+    """The folders searched when FASHION_MNIST_DIR is not set, in order; the first, data/, is where a download goes."""
     data = PROJECT_ROOT / "data"
-    return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR], False
+    return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR]
+
+
+def candidate_dirs() -> tuple[list[Path], bool]:
+    """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR."""
+    if os.environ.get(ENV_VAR):
+        return [Path(os.environ[ENV_VAR]).expanduser()], True
+    return default_dirs(), False
 
 
 def _how_to_fix(bad_file: Path | None = None) -> str:
     """Where we looked and what to do, fitted to the case: a bad file (where it is) or missing files."""
     dirs, named = candidate_dirs()
-    data, *_, debian = candidate_dirs(named=False)[0]
+    data, *_, debian = default_dirs()
     unset = f"or unset {ENV_VAR}, so that the course looks in {data} and {debian} (or downloads the files)."
     looked = "\n".join(f"  - {d}" for d in dirs)
     where = f"Looked in (${ENV_VAR} is set, so only there):" if named else f"Looked in (${ENV_VAR} is not set):"
@@ -223,13 +224,13 @@ def _process_alive(pid: int) -> bool:
 
 
 def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) -> dict[str, tuple[Path, bytes]]:
-    """Fetch the files into ``dest`` (default: data/, see ``candidate_dirs``); {name: (path, verified content)}.
+    """Fetch the files into ``dest`` (default: data/, see ``default_dirs``); {name: (path, verified content)}.
 
     The download goes into a staging folder beside ``dest``; only verified files are moved in, so
     an interrupted (Ctrl-C, SIGTERM) or failed download leaves nothing half-written behind, and a
     staging folder left by a download that was killed outright is removed at the next start.
     """
-    dest = Path(dest) if dest is not None else candidate_dirs(named=False)[0][0]
+    dest = Path(dest) if dest is not None else default_dirs()[0]
     dest.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(dest)
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -273,8 +274,8 @@ def _holds(folder: Path, name: str) -> bool:
                         f"Let your user read it (chmod), or point {ENV_VAR} elsewhere.\n" + _how_to_fix()) from None
 
 
-def find_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> dict[str, Path]:
-    """Locate all the files in one folder (see the module docstring), else download them.
+def find_files(specs: Mapping[str, FileSpec] = FILES) -> dict[str, Path]:
+    """Locate all the files in one folder (see the module docstring); nothing is downloaded.
 
     Returns {file name: path}. Raises DataError naming what is missing and where it looked.
     """
@@ -293,8 +294,6 @@ def find_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool 
         missing = [name for name in specs if not _holds(dirs[0], name)]
         problem = "does not exist" if not dirs[0].exists() else f"lacks {', '.join(missing)}"
         raise DataError(f"{ENV_VAR} is set to {dirs[0]}, which {problem}.\n" + _how_to_fix())
-    if download_if_missing:
-        return {name: path for name, (path, _) in download(specs).items()}
     note = "".join(f"\n{folder} holds only {', '.join(some)}; all four must be in one folder." for folder, some in partial)
     raise _NotFound(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.{note}\n" + _how_to_fix())
 
@@ -305,7 +304,7 @@ def read_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool 
     Each file is decompressed and verified exactly once, also when it has just been downloaded.
     """
     try:
-        paths = find_files(specs, download_if_missing=False)
+        paths = find_files(specs)
     except _NotFound:
         if not download_if_missing:
             raise

@@ -15,7 +15,7 @@ import check  # noqa: E402
 
 def real_data_present():
     try:
-        hdata.find_files(download_if_missing=False)
+        hdata.find_files()
         return True
     except hdata.DataError:
         return False

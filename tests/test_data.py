@@ -112,9 +112,9 @@ def test_search_order_prefers_env_then_data_then_debian(places, contents, specs,
     for where in ("env", "data", "debian"):
         write_gz(places[where], contents)
     monkeypatch.setenv(hdata.ENV_VAR, str(places["env"]))
-    assert {p.parent for p in hdata.find_files(specs, False).values()} == {places["env"]}
+    assert {p.parent for p in hdata.find_files(specs).values()} == {places["env"]}
     monkeypatch.delenv(hdata.ENV_VAR)
-    assert {p.parent for p in hdata.find_files(specs, False).values()} == {places["data"]}
+    assert {p.parent for p in hdata.find_files(specs).values()} == {places["data"]}
 
 
 def test_missing_everywhere_names_files_places_and_fixes(places, specs):
@@ -425,7 +425,7 @@ def test_minibatches_reject_bad_input(kwargs, message):
 
 def real_data_present():
     try:
-        hdata.find_files(download_if_missing=False)
+        hdata.find_files()
         return True
     except DataError:
         return False
