@@ -59,6 +59,9 @@ def exercise_notebooks(notebooks_dir: Path) -> dict:
 def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[str]]:
     """The gradable submissions, and one line for each file skipped and why."""
     accepted, problems = [], []
+    # each notebook's check cells as written and as released (hidden tests removed), computed once
+    reference = {stem: (course.checks(nb), course.checks(make_student.student_notebook(nb)))
+                 for stem, nb in exercises.items()}
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
         if not STUDENT_ID.match(student_dir.name):
             problems.append(f"{student_dir}: skipped, a student folder's name must be letters, digits, '.', '_' or '-'")
@@ -81,12 +84,11 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
             except CourseError as err:
                 problems.append(f"{where}: skipped, {err}")
                 continue
-            original = course.checks(exercises[path.stem])
+            original, released = reference[path.stem]
             if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
                 problems.append(f"{where}: skipped, check cells missing: {', '.join(missing)} "
                                 "(hand out the student edition again and copy the answers into it)")
                 continue
-            released = course.checks(make_student.student_notebook(exercises[path.stem]))
             edited = [gid for gid, text in handed_in.items() if text not in (released.get(gid), original.get(gid))]
             accepted.append(Submission(student_dir.name, path.stem, path, edited))
     return accepted, problems

@@ -44,7 +44,7 @@ def site_notebook(lessons, position, records=()):
     and the first and last cell of each run of solution cells marked for the template to fold."""
     nb = copy.deepcopy(lessons[position].nb)
     course.apply_nav(nb, course.nav_source(lessons, position))
-    line = nbformat.v4.new_markdown_cell(verified_line(list(records), lessons[position].path.name))
+    line = nbformat.v4.new_markdown_cell(verified_line(records, lessons[position].path.name))
     if nb.nbformat_minor < 5:
         del line["id"]
     nb.cells.insert(1 + next(k for k, cell in enumerate(nb.cells) if not course.is_nav(cell)), line)
