@@ -60,7 +60,7 @@ $(GRADE_STAMP): $(STAMP) requirements-grade.txt
 	touch $@
 
 check: $(STAMP)
-	$(BIN)/python tools/check.py
+	$(BIN)/python -m tools.check
 
 test: $(STAMP) $(GRADE_STAMP)
 	$(BIN)/python -m pytest
@@ -73,13 +73,13 @@ test: $(STAMP) $(GRADE_STAMP)
 	done; exit $$failed
 
 outputs: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py
+	$(BIN)/python -m tools.run_notebooks
 
 index: $(STAMP)
-	$(BIN)/python tools/make_index.py
+	$(BIN)/python -m tools.make_index
 
 export: $(STAMP)
-	$(BIN)/python tools/export_lessons.py
+	$(BIN)/python -m tools.export_lessons
 
 # The benchmark compares against the d2l package itself. d2l pins ancient numpy/pandas/scipy
 # exactly and would break this environment, so it goes in with --no-deps, beside the few
@@ -91,21 +91,21 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 	touch $@
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 student: $(STAMP)
-	$(BIN)/python tools/make_student.py
+	$(BIN)/python -m tools.make_student
 
 SUBMISSIONS ?=
 grade: $(GRADE_STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder>: a folder with one sub-folder per student, each holding that student's filled-in notebook(s), e.g. alice/06_exercises.ipynb" >&2; exit 2; }
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 html: $(STAMP)
-	$(BIN)/python tools/make_html.py $(HTML_ARGS)
+	$(BIN)/python -m tools.make_html $(HTML_ARGS)
 
 pdf: $(STAMP)
-	$(BIN)/python tools/make_pdf.py
+	$(BIN)/python -m tools.make_pdf
 
 clean:
 	rm -rf build

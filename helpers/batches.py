@@ -1,9 +1,5 @@
-# GENERATED FILE: DO NOT EDIT.
-# It is written by tools/export_lessons.py from the code cells marked "#| export" in
-# notebooks/00_fashion_mnist.ipynb. Change the code there, then run
-#     python tools/export_lessons.py
-# `python tools/export_lessons.py --check` (run by tests/test_lesson_export.py) fails while the
-# two disagree, so an edit made here by hand would not survive.
+# GENERATED FILE: DO NOT EDIT. `make export` writes it from the cells marked "#| export" in
+# notebooks/00_fashion_mnist.ipynb: change them there. The tests fail while the two disagree.
 """Batches of in-memory tensors, and the files laid out as torchvision reads them: the input
 pipeline that notebook 00 builds and the later notebooks and tools reuse.
 """

@@ -9,8 +9,7 @@ import pytest
 from helpers import data as hdata
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import check  # noqa: E402
+from tools import check
 
 
 def real_data_present():
@@ -23,7 +22,7 @@ def real_data_present():
 
 @pytest.mark.skipif(not real_data_present(), reason="Fashion-MNIST is not on this machine")
 def test_ready_here_with_every_line():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check.py")], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "tools.check"], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     lines = result.stdout.splitlines()
     assert result.returncode == 0 and lines[-1] == "READY", result.stdout + result.stderr

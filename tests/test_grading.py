@@ -17,10 +17,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import grade  # noqa: E402
-import course as notebook_model  # noqa: E402  (tools/course.py)
-import make_student  # noqa: E402
+from tools import grade
+from tools import course as notebook_model
+from tools import make_student
 
 pytest.importorskip("nbgrader", reason="nbgrader is installed by `make test` (requirements-grade.txt)")
 
@@ -109,9 +108,9 @@ def graded(tmp_path_factory):
     hand_in("missing", missing)
 
     out = base / "grades.csv"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(submissions), "--out", str(out),
+    result = subprocess.run([sys.executable, "-m", "tools.grade", str(submissions), "--out", str(out),
                              "--course", str(base / "course"), "--timeout", "10"],
-                            capture_output=True, text=True, timeout=900)
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     rows = list(csv.DictReader(out.open(encoding="utf-8"))) if out.exists() else []
     return result, rows
 
@@ -164,8 +163,8 @@ def test_broken_submissions_are_reported_by_name_and_skipped(graded):
 
 
 def test_a_submissions_path_that_is_not_a_folder_is_refused(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(tmp_path / "nowhere")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "tools.grade", str(tmp_path / "nowhere")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "is not a folder" in result.stderr
 
 
@@ -175,8 +174,8 @@ def test_a_course_folder_that_is_not_ours_is_not_deleted(tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), str(tmp_path / "subs"),
-                             "--course", str(precious)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "tools.grade", str(tmp_path / "subs"),
+                             "--course", str(precious)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "holds no nbgrader course made by this tool" in result.stderr
     assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
 

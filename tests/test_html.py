@@ -17,10 +17,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import make_html  # noqa: E402
-import make_pdf  # noqa: E402
-import course as notebook_model  # noqa: E402  (tools/course.py)
+from tools import make_html
+from tools import make_pdf
+from tools import course as notebook_model
 
 ALLOW_NO_BROWSER = "COURSE_ALLOW_NO_BROWSER"
 PNG_IMG = re.compile(r"<img\b[^>]*\bsrc=\"data:image/png;base64,", re.IGNORECASE)
@@ -78,8 +77,8 @@ def course(snapshot):
 @pytest.fixture(scope="module")
 def site(snapshot, course, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "html"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_html.py"), "--root", str(snapshot),
-                             "--out", str(out)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "tools.make_html", "--root", str(snapshot),
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     return out
 

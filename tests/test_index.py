@@ -15,10 +15,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOL = ROOT / "tools" / "make_index.py"
-sys.path.insert(0, str(ROOT / "tools"))
-import make_index  # noqa: E402
-from course import parse_title, read_lesson  # noqa: E402
+from tools import make_index
+from tools.course import parse_title, read_lesson
 
 README = """# A course
 
@@ -83,7 +81,7 @@ def course(tmp_path):
 def test_real_course_is_in_step():
     """README table and nav cells of this repository match the notebooks' title cells (the real
     command line, as `make index` runs it)."""
-    result = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "tools.make_index", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"run `make index`, then commit:\n{result.stderr}"
 
 

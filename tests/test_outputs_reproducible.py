@@ -7,8 +7,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import run_notebooks  # noqa: E402
+from tools import run_notebooks
 
 # A notebook with a timing cell, figures and a widget exercises every normalisation.
 REGENERATED = "01_softmax.ipynb"
@@ -90,8 +89,8 @@ def test_real_ctrl_c_during_a_cell_leaves_the_notebook_and_says_one_line(tmp_pat
     path = tmp_path / "slow.ipynb"
     nbformat.write(nb, path)
     before = path.read_bytes()
-    child = subprocess.Popen([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), str(path)],
-                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "tools.run_notebooks", str(path)],
+                             cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not started.exists() and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.1)

@@ -21,8 +21,8 @@ def pdf(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / "notebooks")
     shutil.copy(ROOT / "README.md", root)
     out = root / "course.pdf"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_pdf.py"), "--root", str(root), "--out", str(out)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "tools.make_pdf", "--root", str(root), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 web pages printed into one file" in result.stdout  # the index and the notebook
     return out

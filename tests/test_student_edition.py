@@ -19,9 +19,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import course as notebook_model  # noqa: E402  (tools/course.py)
-import make_student  # noqa: E402
+from tools import course as notebook_model
+from tools import make_student
 
 REAL_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -30,8 +29,8 @@ def run_generator(notebooks: Path, out: Path, in_process: bool = True):
     """make_student's command line: exit code, stdout, stderr (in this process unless told)."""
     args = ["--notebooks", str(notebooks), "--out", str(out)]
     if not in_process:
-        return subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), *args],
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run([sys.executable, "-m", "tools.make_student", *args],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
         code = make_student.main(args)

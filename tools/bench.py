@@ -1,6 +1,6 @@
 """Time the d2l reference training path against the course's, in one run (`make bench`).
 
-    python tools/bench.py [--epochs N] [--threads N] [--skip-nbval]
+    python -m tools.bench [--epochs N] [--threads N] [--skip-nbval]
 
 Both paths train softmax regression from scratch from the same seed (W ~ N(0, 0.01²), b = 0,
 batch 256, learning rate 0.1) for the same epochs (default 2), with the test accuracy after each,
@@ -27,15 +27,14 @@ from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-from course import ROOT  # a sibling in tools/, on the path of every script run from there
+import torch
 
-sys.path.insert(0, str(ROOT))
-import torch  # noqa: E402
-
-from helpers import Minibatches, choose_device, load_fashion_mnist, setup  # noqa: E402
-from helpers.batches import write_torchvision_layout  # noqa: E402
-from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd,  # noqa: E402
+from helpers import Minibatches, choose_device, load_fashion_mnist, setup
+from helpers.batches import write_torchvision_layout
+from helpers.training import (cross_entropy, evaluate_accuracy, init_params, sgd,
                               softmax_regression, train_epoch)
+
+from .course import ROOT
 
 BATCH_SIZE, LR, SEED = 256, 0.1, 0
 

@@ -1,7 +1,7 @@
 """Write the notebook cells marked ``#| export`` into importable modules, nbdev-style, or check them.
 
-    python tools/export_lessons.py [--root DIR]            (re)write every module from its notebook
-    python tools/export_lessons.py --check [--root DIR]    exit 1, saying what to run, when a module is stale
+    python -m tools.export_lessons [--root DIR]            (re)write every module from its notebook
+    python -m tools.export_lessons --check [--root DIR]    exit 1, saying what to run, when a module is stale
 
 Reusable code (the minibatches, softmax, the loss, the training loop...) is written once, in the
 notebook that teaches it, in code cells whose first line is ``#| export``. This tool copies those
@@ -17,10 +17,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import course  # a sibling in tools/, on the path of every script run from there
-from course import EXPORT_DIRECTIVE, CourseError
+from . import course, files
+from .course import EXPORT_DIRECTIVE, CourseError
 
-COMMAND = "python tools/export_lessons.py"
+COMMAND = "make export"
 # notebook -> (module, the module's docstring)
 EXPORTS = {
     "notebooks/00_fashion_mnist.ipynb": (
@@ -43,11 +43,8 @@ def render(notebook: str, root: Path = course.ROOT) -> str:
         raise CourseError(f"{notebook} has no code cell whose first line is {EXPORT_DIRECTIVE!r}")
     if magic := next((line for cell in cells for line in cell.splitlines() if line.lstrip().startswith(("%", "!"))), None):
         raise CourseError(f"{notebook}: an exported cell uses IPython syntax, which a module cannot: {magic.strip()!r}")
-    text = ("# GENERATED FILE: DO NOT EDIT.\n"
-            f"# It is written by tools/export_lessons.py from the code cells marked \"{EXPORT_DIRECTIVE}\" in\n"
-            f"# {notebook}. Change the code there, then run\n#     {COMMAND}\n"
-            f"# `{COMMAND} --check` (run by tests/test_lesson_export.py) fails while the\n"
-            "# two disagree, so an edit made here by hand would not survive.\n"
+    text = (f"# GENERATED FILE: DO NOT EDIT. `{COMMAND}` writes it from the cells marked \"{EXPORT_DIRECTIVE}\" in\n"
+            f"# {notebook}: change them there. The tests fail while the two disagree.\n"
             f'"""{summary}\n"""\n\n' + "\n\n\n".join(cells) + "\n")
     try:
         compile(text, module, "exec")
@@ -63,7 +60,7 @@ def stale_report(notebook: str, actual: str | None, expected: str) -> str | None
         return f"{module} is missing; generate it from {notebook} with:\n    {COMMAND}"
     if actual == expected:
         return None
-    diff = course.diff(actual, expected, module, "as it is", f"as {notebook} makes it")
+    diff = files.diff(actual, expected, module, "as it is", f"as {notebook} makes it")
     return (f"{module} is out of sync with the cells marked \"{EXPORT_DIRECTIVE}\" in {notebook}.\n"
             "Either those cells changed since the last export, or the module was edited by hand (edit the\n"
             f"notebook instead). To regenerate the module from the notebook, run:\n    {COMMAND}\nDifference:\n"
@@ -92,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module} is in sync with {notebook}")
         else:
             if actual != expected:
-                course.write_text(path, expected)
+                files.write_text(path, expected)
             print(f"{module} {'unchanged' if actual == expected else 'written'} from {notebook}")
     return status
 

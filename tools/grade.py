@@ -1,6 +1,6 @@
 """Autograde students' filled-in notebooks with nbgrader and write build/grades.csv.
 
-    python tools/grade.py SUBMISSIONS [--out build/grades.csv] [--course build/grading] [--timeout 60]
+    python -m tools.grade SUBMISSIONS [--out build/grades.csv] [--course build/grading] [--timeout 60]
 
 SUBMISSIONS holds one folder per student with that student's copies of exercise notebooks of the
 student edition, named as in the course (alice/06_exercises.ipynb). Each course notebook with
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
-import course  # a sibling in tools/, on the path of every script run from there
-import make_student
-from course import CourseError
+from . import course, files
+from . import make_student
+from .course import CourseError
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CSV_COLUMNS = ["student", "notebook", "exercise", "points", "max_points"]
@@ -119,7 +119,7 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     assignments = sorted({s.notebook for s in submissions})
     for assignment in assignments:
         (course_dir / "source" / assignment).mkdir(parents=True)
-        course.write_notebook(course_dir / "source" / assignment / f"{assignment}.ipynb", exercises[assignment])
+        files.write_notebook(course_dir / "source" / assignment / f"{assignment}.ipynb", exercises[assignment])
         nbgrader(course_dir, "generate_assignment", assignment, "--force", "--create")
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
@@ -180,7 +180,7 @@ def run(args) -> str:
     writer.writeheader()
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    course.write_text(args.out, text.getvalue())
+    files.write_text(args.out, text.getvalue())
     skipped = f"; {len(problems)} file(s) skipped (see above)" if problems else ""
     return f"{summary(rows, submissions)}\n{len(rows)} grades for {len(submissions)} submission(s) in {args.out}{skipped}"
 
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks")
     parser.add_argument("--timeout", type=int, default=60, help="seconds an answer cell may run (default 60)")
     args = parser.parse_args(argv)
-    return course.finish("grade", lambda: run(args), str, failure="no grades written")
+    return files.run_and_report("grade", lambda: run(args), str, failure="no grades written")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Render the executed notebooks as a static web site, without running them again.
 
-    python tools/make_html.py [--root ROOT] [--out DIR] [--mathjax-url URL]
+    python -m tools.make_html [--root ROOT] [--out DIR] [--mathjax-url URL]
 
 Writes DIR (default build/html/), every page made by nbconvert with the template in
 site_template/: index.html (the README's table of notebooks), status.html (the records of the last
@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-import course  # a sibling in tools/, on the path of every script run from there
+from . import course, files
 
 TEMPLATES = Path(__file__).resolve().parent / "site_template"
 # Debian's libjs-mathjax: when it is installed the pages typeset formulas with it, offline.
@@ -136,7 +136,7 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
                     for position, lesson in enumerate(lessons)}}
     pages = {name: exporter.from_notebook_node(nb, resources={"metadata": {"name": tab, "path": str(root / "notebooks")}})[0]
              for name, (tab, nb) in notebooks.items()}
-    with course.replacing_folder(out_dir) as staging:
+    with files.replacing_folder(out_dir) as staging:
         for name, text in pages.items():
             (staging / name).write_text(text, encoding="utf-8")
     return [out_dir / name for name in pages]
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                              "installed, so that the site reads offline, else nbconvert's CDN address)")
     args = parser.parse_args(argv)
     out_dir = args.out or args.root.resolve() / "build" / "html"
-    return course.finish("make_html", lambda: build(args.root.resolve(), out_dir, args.mathjax_url),
+    return files.run_and_report("make_html", lambda: build(args.root.resolve(), out_dir, args.mathjax_url),
                          lambda pages: f"site: {len(pages)} page(s) in {out_dir}; open {out_dir / 'index.html'}")
 
 

@@ -1,7 +1,7 @@
 """Keep the README's table of notebooks and every notebook's navigation cells in step with the title cells.
 
-    python tools/make_index.py [ROOT]            rewrite what is out of date
-    python tools/make_index.py --check [ROOT]    change nothing; exit 1 and say what differs
+    python -m tools.make_index [ROOT]            rewrite what is out of date
+    python -m tools.make_index --check [ROOT]    change nothing; exit 1 and say what differs
 
 ROOT (default: this repository) holds README.md and notebooks/. The table goes between the lines
 ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->`` of README.md; the navigation cells
@@ -15,8 +15,8 @@ import re
 import sys
 from pathlib import Path
 
-import course  # a sibling in tools/, on the path of every script run from there
-from course import CourseError
+from . import course, files
+from .course import CourseError
 
 START_MARKER, END_MARKER = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 # A markdown link whose target is relative (no scheme, not an in-page anchor).
@@ -45,7 +45,7 @@ def broken_links(text: str, base: Path) -> list[str]:
 
 
 def _diff(found: str, expected: str, name: str) -> str:
-    return "\n".join("    " + line for line in course.diff(found, expected, name))
+    return "\n".join("    " + line for line in files.diff(found, expected, name))
 
 
 def check(root: Path) -> list[str]:
@@ -90,9 +90,9 @@ def write(root: Path) -> list[Path]:
     changed = [lesson for position, lesson in enumerate(lessons)
                if course.apply_nav(lesson.nb, course.nav_source(lessons, position))]
     for lesson in changed:
-        course.write_notebook(lesson.path, lesson.nb)
+        files.write_notebook(lesson.path, lesson.nb)
     if table != f"\n{readme_table(lessons)}\n":
-        course.write_text(root / "README.md", f"{before}\n{readme_table(lessons)}\n{after}")
+        files.write_text(root / "README.md", f"{before}\n{readme_table(lessons)}\n{after}")
         return [lesson.path for lesson in changed] + [root / "README.md"]
     return [lesson.path for lesson in changed]
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if not args.check:
-        return course.finish("make_index", lambda: write(root), lambda changed: "\n".join(
+        return files.run_and_report("make_index", lambda: write(root), lambda changed: "\n".join(
             f"updated {path.relative_to(root)}" for path in changed) or "everything already in step")
     problems = check(root)
     if problems:

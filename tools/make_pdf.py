@@ -1,6 +1,6 @@
 """Print the whole course to one PDF, for a classroom without screens or without a network.
 
-    python tools/make_pdf.py [--root ROOT] [--out build/course.pdf]
+    python -m tools.make_pdf [--root ROOT] [--out build/course.pdf]
 
 Renders the site (make_html.py) into a temporary folder, prints the index and every notebook page
 with headless Chromium, after MathJax has typeset the formulas and with every folded solution
@@ -17,9 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import course  # a sibling in tools/, on the path of every script run from there
-import make_html
-from course import CourseError
+from . import course, files
+from . import make_html
+from .course import CourseError
 
 # No network, no profile state, no first-run dialogs; 20 s of page time for MathJax to typeset.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,7 +62,7 @@ def print_pages(pages: list[Path], out: Path) -> int:
         if result.returncode != 0:
             raise CourseError(f"pdfunite could not join the pages:\n{result.stderr[-2000:]}")
         out.parent.mkdir(parents=True, exist_ok=True)
-        course.write_bytes(out, joined.read_bytes())  # the previous PDF stays until the new one is complete
+        files.write_bytes(out, joined.read_bytes())  # the previous PDF stays until the new one is complete
     return len(pdfs)
 
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=course.ROOT, help="course folder (README.md, notebooks/)")
     parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "course.pdf")
     args = parser.parse_args(argv)
-    return course.finish("make_pdf", lambda: build(args.root.resolve(), args.out),
+    return files.run_and_report("make_pdf", lambda: build(args.root.resolve(), args.out),
                          lambda count: f"course PDF: {count} web pages printed into one file, {args.out}")
 
 

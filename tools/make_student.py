@@ -1,6 +1,6 @@
 """Generate the student edition of the course: every notebook as nbgrader would release it.
 
-    python tools/make_student.py [--notebooks DIR] [--out DIR]
+    python -m tools.make_student [--notebooks DIR] [--out DIR]
 
 Writes build/student/ (the default): what ``nbgrader generate_assignment`` releases, cell for cell
 (tests/test_grading.py compares them), for teachers who do not use nbgrader. Each solution region
@@ -16,8 +16,8 @@ import re
 import sys
 from pathlib import Path
 
-import course  # a sibling in tools/, on the path of every script run from there
-from course import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, CourseError
+from . import course, files
+from .course import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, CourseError
 
 # nbgrader's own stubs (nbgrader.preprocessors.ClearSolutions).
 CODE_STUB, TEXT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE"
@@ -83,11 +83,11 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
     if not notebooks_dir.is_dir():
         raise CourseError(f"{notebooks_dir} is not a folder")
     sources, solutions = course.notebook_paths(notebooks_dir), 0
-    with course.replacing_folder(out_dir) as staging:
+    with files.replacing_folder(out_dir) as staging:
         for path in sources:
             nb = course.read_notebook(path)
             try:
-                course.write_notebook(staging / path.name, student_notebook(nb))
+                files.write_notebook(staging / path.name, student_notebook(nb))
             except Exception as err:
                 raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
             solutions += sum(map(course.is_solution, nb.cells))
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks", help="where the notebooks are")
     parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "student", help="where the edition goes")
     args = parser.parse_args(argv)
-    return course.finish("make_student", lambda: build(args.notebooks, args.out), lambda done: (
+    return files.run_and_report("make_student", lambda: build(args.notebooks, args.out), lambda done: (
         f"student edition: {len(done[0])} notebook(s), {done[1]} solution cell(s) emptied, in {args.out}"))
 
 

@@ -1,6 +1,6 @@
 """Execute notebooks top to bottom and store their outputs so that the files are reproducible.
 
-    python tools/run_notebooks.py [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
+    python -m tools.run_notebooks [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
 
 Two runs give byte-identical files: no timings or widget state are recorded, stream chunks are
 merged as nbval merges them, widget ids are derived from the cell's position, and cells marked
@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
 
-import course  # a sibling in tools/, on the path of every script run from there
+from . import course, files
 
 SANITIZE_CFG = course.ROOT / "nbval_sanitize.cfg"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -106,7 +106,7 @@ def run(path: Path, timeout: int = 900) -> float:
     if _interrupted.is_set():
         raise Interrupted()
     normalize(nb, sanitize_patterns())
-    course.write_notebook(path, nb)  # a crash never leaves a half-written notebook
+    files.write_notebook(path, nb)  # a crash never leaves a half-written notebook
     return elapsed
 
 

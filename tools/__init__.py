@@ -1,0 +1,1 @@
+"""The scripts behind the make targets, run as `python -m tools.<name>` from the project root."""
