@@ -15,6 +15,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+# nbval compares each printed number at the precision it was printed with (nbval_precision.py).
+pytest_plugins = ["nbval_precision"]
+
 ROOT = Path(__file__).resolve().parent
 NUMERICS_VARS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "COURSE_THREADS")
 _results: dict[str, dict] = defaultdict(lambda: {"cells": 0, "failed": 0, "seconds": 0.0})

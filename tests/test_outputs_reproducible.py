@@ -13,26 +13,49 @@ from tools import run_notebooks
 REGENERATED = "01_softmax.ipynb"
 
 
-def test_normalize_masks_what_varies_between_runs_and_nothing_else():
-    nb = nbformat.v4.new_notebook()
-    timing = nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nprint(t)")
-    timing.outputs = [nbformat.v4.new_output("stream", text="took 1.234 s on device: cuda:0\n")]
-    plain = nbformat.v4.new_code_cell("print(t)")
-    plain.outputs = [nbformat.v4.new_output("stream", text="took 1.234 s\n")]
-    widget = nbformat.v4.new_code_cell("slider")
+def stdout_cell(source: str, text: str, cell_id: str):
+    cell = nbformat.v4.new_code_cell(source, id=cell_id)
+    cell.outputs = [nbformat.v4.new_output("stream", text=text)]
+    return cell
+
+
+def test_a_stored_output_that_a_fresh_run_reproduces_is_kept():
+    stored = nbformat.v4.new_notebook(cells=[
+        stdout_cell("print(t)", "took 0.912 s\n", "timing"),            # a timing: masked when compared
+        stdout_cell("print(acc)", "accuracy 0.8253\n", "last-digit"),   # one unit of its last digit
+        stdout_cell("print(acc)", "accuracy 0.8253\n", "two-units"),
+        stdout_cell("print(acc)", "accuracy 0.8253\n", "edited"),       # the same text, other code
+    ])
+    fresh = nbformat.v4.new_notebook(cells=[
+        stdout_cell("print(t)", "took 1.234 s\n", "timing"),
+        stdout_cell("print(acc)", "accuracy 0.8254\n", "last-digit"),
+        stdout_cell("print(acc)", "accuracy 0.8255\n", "two-units"),
+        stdout_cell("print(f'{acc:.4f}')", "accuracy 0.8254\n", "edited"),
+    ])
+    widget = nbformat.v4.new_code_cell("slider", id="widget")
     widget.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
     widget.outputs = [nbformat.v4.new_output("execute_result", execution_count=3, data={
         "application/vnd.jupyter.widget-view+json": {"model_id": "9f1c0e1e3b2a4c6d", "version_major": 2},
         "text/plain": "IntSlider(value=3)"})]
-    nb.cells = [timing, plain, widget]
-    nb.metadata["widgets"] = {"state": {}}
+    fresh.cells.append(widget)
+    fresh.metadata["widgets"] = {"state": {}}
 
-    run_notebooks.normalize(nb, run_notebooks.sanitize_patterns())
+    run_notebooks.normalize(fresh, stored, run_notebooks.sanitize_patterns())
 
-    assert nb.cells[0].outputs[0]["text"] == "took <time> on device: <device>\n"
-    assert nb.cells[1].outputs[0]["text"] == "took 1.234 s\n"  # checked by nbval, so left alone
-    assert nb.cells[2].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "cell3-output0"
-    assert "execution" not in nb.cells[2].metadata and "widgets" not in nb.metadata
+    texts = [cell.outputs[0]["text"] for cell in fresh.cells[:4]]
+    assert texts == ["took 0.912 s\n", "accuracy 0.8253\n", "accuracy 0.8255\n", "accuracy 0.8254\n"]
+    assert fresh.cells[4].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "cell5-output0"
+    assert "execution" not in fresh.cells[4].metadata and "widgets" not in fresh.metadata
+
+
+def test_a_changed_figure_is_not_kept():
+    def figure_cell(png):
+        cell = nbformat.v4.new_code_cell("plot()", id="figure")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+        return cell
+    stored, fresh = (nbformat.v4.new_notebook(cells=[figure_cell(png)]) for png in ("aGVsbG8=", "d29ybGQ="))
+    run_notebooks.normalize(fresh, stored, run_notebooks.sanitize_patterns())
+    assert fresh.cells[0].outputs[0]["data"]["image/png"] == "d29ybGQ="
 
 
 def test_a_failing_notebook_is_left_unchanged(tmp_path):

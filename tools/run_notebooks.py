@@ -2,15 +2,18 @@
 
     python -m tools.run_notebooks [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
 
-Two runs give byte-identical files: no timings or widget state are recorded, stream chunks are
-merged as nbval merges them, widget ids are derived from the cell's position, and cells marked
-NBVAL_IGNORE_OUTPUT get the patterns of nbval_sanitize.cfg (the project root), as nbval applies
-them. A notebook whose execution fails, or is interrupted (Ctrl-C), is left exactly as it was.
+Outputs are stored as measured (a timing says "0.41 s", not a placeholder), and two runs give
+byte-identical files: a cell whose fresh outputs match the stored ones as nbval compares them
+(after the patterns of nbval_sanitize.cfg, each number at its printed precision:
+nbval_precision.py) keeps the stored ones; no cell timings or widget state are recorded, stream
+chunks are merged as nbval merges them, and widget ids are derived from the cell's position. A
+notebook whose execution fails, or is interrupted (Ctrl-C), is left exactly as it was.
 """
 from __future__ import annotations
 
 import asyncio
 import configparser
+import copy
 import re
 import signal
 import sys
@@ -22,6 +25,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
+
+from nbval_precision import same_when_printed
 
 from . import course, files
 
@@ -36,16 +41,36 @@ def sanitize_patterns(path: Path = SANITIZE_CFG) -> list[tuple[re.Pattern, str]]
     return [(re.compile(cfg[s]["regex"]), cfg[s].get("replace", "")) for s in cfg.sections()]
 
 
-def _sanitize_text(text, patterns) -> str:
+def _sanitized(text, patterns) -> str:
     text = "".join(text) if isinstance(text, list) else text
     for regex, replacement in patterns:
         text = regex.sub(replacement, text)
     return text
 
 
-def normalize(nb: nbformat.NotebookNode, patterns) -> None:
+def _fields(output) -> dict:
+    return {"text": output["text"]} if output.get("output_type") == "stream" else dict(output.get("data", {}))
+
+
+def reproduced(stored: list, fresh: list, patterns) -> bool:
+    """Whether nbval would accept the fresh outputs of a cell against the stored ones, figures included."""
+    if [(o.get("output_type"), o.get("name"), sorted(_fields(o))) for o in stored] != \
+            [(o.get("output_type"), o.get("name"), sorted(_fields(o))) for o in fresh]:
+        return False
+    for old, new in zip(stored, fresh):
+        for key, value in _fields(old).items():
+            if key in ("text", "text/plain"):
+                if not same_when_printed(_sanitized(value, patterns), _sanitized(_fields(new)[key], patterns))[0]:
+                    return False
+            elif key != WIDGET_MIME and value != _fields(new)[key]:
+                return False
+    return True
+
+
+def normalize(nb: nbformat.NotebookNode, stored: nbformat.NotebookNode, patterns) -> None:
     """Make the executed notebook independent of the run: see the module docstring."""
     nb.metadata.pop("widgets", None)
+    before = {cell.get("id"): cell for cell in stored.cells if cell.cell_type == "code"}
     code_index = 0
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -55,16 +80,12 @@ def normalize(nb: nbformat.NotebookNode, patterns) -> None:
         # A cell's stdout arrives in chunks whose split depends on timing; nbval merges them
         # before comparing, and so do we before storing.
         cell.outputs = coalesce_streams(cell.get("outputs", []))
-        ignored = course.IGNORE_OUTPUT in cell.source
-        for k, output in enumerate(cell.get("outputs", [])):
-            data = output.get("data", {})
-            if WIDGET_MIME in data:
-                data[WIDGET_MIME]["model_id"] = f"cell{code_index}-output{k}"
-            if not ignored:
-                continue
-            if output.get("output_type") == "stream":
-                output["text"] = _sanitize_text(output["text"], patterns)
-            data.update({mime: _sanitize_text(data[mime], patterns) for mime in ("text/plain", "text/html") if mime in data})
+        for k, output in enumerate(cell.outputs):
+            if WIDGET_MIME in output.get("data", {}):
+                output["data"][WIDGET_MIME]["model_id"] = f"cell{code_index}-output{k}"
+        old = before.get(cell.get("id"))
+        if old is not None and old.source == cell.source and reproduced(old.get("outputs", []), cell.outputs, patterns):
+            cell.outputs = old.outputs
 
 
 class Interrupted(Exception):
@@ -97,6 +118,7 @@ def _stop_if_interrupted(**_):
 def run(path: Path, timeout: int = 900) -> float:
     """Execute one notebook in its own folder and overwrite it with the normalized result."""
     nb = course.read_notebook(path)
+    stored = copy.deepcopy(nb)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             store_widget_state=False, resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=_stop_if_interrupted)
@@ -105,7 +127,7 @@ def run(path: Path, timeout: int = 900) -> float:
     elapsed = time.perf_counter() - start
     if _interrupted.is_set():
         raise Interrupted()
-    normalize(nb, sanitize_patterns())
+    normalize(nb, stored, sanitize_patterns())
     files.write_notebook(path, nb)  # a crash never leaves a half-written notebook
     return elapsed
 
