@@ -5,6 +5,8 @@ notebook cell's stored output is the figure alone.
 """
 from __future__ import annotations
 
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -52,11 +54,13 @@ class LivePlot:
         plot = LivePlot(xlabel="epoch", legend=["train loss", "train acc", "test acc"], xlim=(1, 10))
         for epoch in ...: plot.add(epoch + 1, (loss, train_acc, test_acc))
 
-    ``ylim`` limits the accuracy panel; the loss panel scales itself from 0.
+    The loss axis runs from 0 to just above the largest loss so far, or ``loss_ylim``; the accuracy
+    axis follows its points, or ``accuracy_ylim``. ``plot.drawing_seconds`` is the time spent
+    redrawing so far.
     """
 
-    def __init__(self, xlabel: str, legend: list[str], xlim=None, ylim=None, title=None,
-                 figsize=(9.0, 3.5)):
+    def __init__(self, xlabel: str, legend: list[str], xlim=None, loss_ylim=None, accuracy_ylim=None,
+                 title=None, figsize=(9.0, 3.5)):
         self.legend = legend
         self.xs: list[float] = []
         self.ys: list[list[float]] = [[] for _ in legend]
@@ -70,7 +74,8 @@ class LivePlot:
             ax.set_ylabel(kind)
         if title:
             self.fig.suptitle(title)
-        self.xlim, self.ylim = xlim, ylim
+        self.xlim, self.ylim = xlim, {"loss": loss_ylim, "accuracy": accuracy_ylim}
+        self.drawing_seconds = 0.0
         self.lines = [self.axes[kind].plot([], [], marker="o", ms=3, label=name, color=f"C{i}")[0]
                       for i, (name, kind) in enumerate(zip(legend, kinds))]
         for ax in self.axes.values():
@@ -83,14 +88,14 @@ class LivePlot:
         for kind, ax in self.axes.items():
             if self.xlim:
                 ax.set_xlim(*self.xlim)
-            if kind == "loss":
+            if self.ylim[kind]:
+                ax.set_ylim(*self.ylim[kind])
+            elif kind == "loss":
                 # from 0 to just above the largest loss so far (set_ylim(bottom=0) alone would
                 # switch autoscaling off and freeze the axis at its empty-plot range)
                 losses = [v for ys, line in zip(self.ys, self.lines) if line.axes is ax for v in ys]
                 if losses:
                     ax.set_ylim(0, 1.05 * max(losses))
-            elif self.ylim:
-                ax.set_ylim(*self.ylim)
 
     def add(self, x: float, values) -> None:
         """Append one point per curve (``values``: one number per legend entry) and redraw."""
@@ -105,7 +110,9 @@ class LivePlot:
             ax.relim()
             ax.autoscale_view()
         self._limits()
+        start = time.perf_counter()
         self._redraw()
+        self.drawing_seconds += time.perf_counter() - start
 
     def _redraw(self):
         try:

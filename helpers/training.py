@@ -9,8 +9,6 @@ from typing import NamedTuple
 
 import torch
 
-from helpers.data import check_examples
-
 
 # From 04_softmax_regression_scratch.ipynb, section "The parameters".
 def init_params(num_inputs=784, num_outputs=10, sigma=0.01, device="cpu"):
@@ -54,8 +52,6 @@ class Accumulator:
         self.data = [0.0] * n
 
     def add(self, *values):
-        if len(values) != len(self.data):
-            raise ValueError(f"Accumulator holds {len(self.data)} sums but got {len(values)} values")
         self.data = [total + (value.detach() if isinstance(value, torch.Tensor) else value)
                      for total, value in zip(self.data, values)]
 
@@ -73,13 +69,8 @@ def evaluate_accuracy(net, batches):
         net.eval()
     totals = Accumulator(2)  # correct predictions, examples
     with torch.no_grad():
-        for k, (X, y) in enumerate(batches):
-            y_hat = net(X)
-            if k == 0:  # labels of the wrong shape or range fail here, with a message
-                check_examples(y_hat, y, num_classes=y_hat.shape[1])
-            totals.add(accuracy(y_hat, y), len(y))
-    if totals[1] == 0:
-        raise ValueError("evaluate_accuracy got no batches: the data is empty, or a generator already used up.")
+        for X, y in batches:
+            totals.add(accuracy(net(X), y), len(y))
     return totals[0] / totals[1]
 
 
@@ -103,10 +94,8 @@ def train_epoch(net, batches, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
     totals = Accumulator(3)  # summed loss, correct predictions, examples
-    for k, (X, y) in enumerate(batches):
+    for X, y in batches:
         y_hat = net(X)
-        if k == 0:  # as in evaluate_accuracy: bad labels fail here, with a message
-            check_examples(y_hat, y, num_classes=y_hat.shape[1])
         batch_loss = loss(y_hat, y).sum()
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
@@ -116,9 +105,6 @@ def train_epoch(net, batches, loss, updater):
             batch_loss.backward()
             updater(len(y))
         totals.add(batch_loss, accuracy(y_hat, y), len(y))
-    if totals[2] == 0:
-        raise ValueError("train_epoch got no batches: the data is empty, or a generator that an earlier epoch "
-                         "used up (a Minibatches or a list can be iterated again).")
     return totals[0] / totals[2], totals[1] / totals[2]
 
 

@@ -155,7 +155,7 @@ def test_module_does_nothing_at_import_time():
     imported = {alias.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
-    assert imported <= {"typing", "torch", "helpers"}, imported  # helpers: check_examples, for bad labels
+    assert imported <= {"typing", "torch"}, imported
 
 
 # The exported code itself, on numbers small enough to check by hand.
@@ -180,8 +180,6 @@ def test_accumulator_keeps_tensors_until_read():
     totals.add(torch.tensor(3), 1)
     assert isinstance(totals.data[0], torch.Tensor) and not totals.data[0].requires_grad
     assert (totals[0], totals[1]) == (7.0, 2.0)
-    with pytest.raises(ValueError):
-        totals.add(1)
 
 
 def test_init_params_shapes_and_scale():

@@ -96,4 +96,7 @@ def test_plots_draw_without_error(monkeypatch):
     assert low == 0 and high >= max(plot.lines[0].get_ydata())
     with pytest.raises(ValueError, match="has 2 curves"):
         plot.add(4, (1.0,))
+    fixed = helpers.LivePlot("epoch", ["loss", "acc"], loss_ylim=(0, 5), accuracy_ylim=(0.3, 0.9))
+    fixed.add(1, (1.0, 0.5))  # each panel keeps the limits it was given
+    assert fixed.axes["loss"].get_ylim() == (0, 5) and fixed.axes["accuracy"].get_ylim() == (0.3, 0.9)
     plt.close("all")
