@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-CHINESE = "Softmax 函数把原始分数变成概率分布；用温度除以对数几率，控制它有多尖锐。交叉熵损失衡量预测与标签的差距。"
+CHINESE = "这个函数把原始分数变成概率分布；用温度除以对数几率，控制它有多尖锐。交叉熵损失衡量预测与标签的差距。"
 
 
 def chinese_twin(nb):

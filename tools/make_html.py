@@ -33,10 +33,10 @@ MATHJAX_PARTS = ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "ja
                  "jax/output/CommonHTML", "fonts/HTML-CSS/TeX/woff")
 LUNR = Path("/usr/share/javascript/lunr/lunr.min.js")  # Debian's libjs-lunr
 UI = {"en": {"index": "index", "search": "Search the course", "no_match": "No section has all of these words.", "status": "Status",
-             "solution": "Show solution", "twin": "中文", "contents": "Contents",
+             "solution": "Show solution", "worked": "Worked solution", "twin": "中文", "contents": "Contents",
              "printed": "The notebooks with their stored outputs"},
       "zh": {"index": "索引", "title": "Softmax 回归：从 softmax 运算到训练好的分类器", "search": "搜索课程", "status": "验证状态",
-             "no_match": "没有同时包含这些词的小节。", "solution": "显示解答", "twin": "English", "contents": "目录",
+             "no_match": "没有同时包含这些词的小节。", "solution": "显示解答", "worked": "解答", "twin": "English", "contents": "目录",
              "printed": "笔记本及其保存的输出"}}
 DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
 _NOTEBOOK_LINK = re.compile(r"(\]\()([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")  # inline links, relative, no scheme
