@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -32,12 +33,13 @@ MATHJAX = Path("/usr/share/javascript/mathjax")  # Debian's libjs-mathjax; the p
 MATHJAX_PARTS = ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element",
                  "jax/output/CommonHTML", "fonts/HTML-CSS/TeX/woff")
 LUNR = Path("/usr/share/javascript/lunr/lunr.min.js")  # Debian's libjs-lunr
-UI = {"en": {"index": "index", "search": "Search the course", "no_match": "No section has all of these words.", "status": "Status",
-             "solution": "Show solution", "worked": "Worked solution", "twin": "中文", "contents": "Contents",
-             "printed": "The notebooks with their stored outputs"},
-      "zh": {"index": "索引", "title": "Softmax 回归：从 softmax 运算到训练好的分类器", "search": "搜索课程", "status": "验证状态",
-             "no_match": "没有同时包含这些词的小节。", "solution": "显示解答", "worked": "解答", "twin": "English", "contents": "目录",
-             "printed": "笔记本及其保存的输出"}}
+# The words of the site around the lessons, per language; "twin" is the other edition: its language, folder, name.
+UI = {"en": {"index": "index", "search": "Search the course", "no_match": "No section has all of these words.",
+             "status": "Status", "solution": "Show solution", "worked": "Worked solution", "contents": "Contents",
+             "printed": "The notebooks with their stored outputs", "twin": ("zh", "zh/", "中文")},
+      "zh": {"index": "索引", "search": "搜索课程", "no_match": "没有同时包含这些词的小节。", "status": "验证状态",
+             "solution": "显示解答", "worked": "解答", "contents": "目录", "printed": "笔记本及其保存的输出",
+             "twin": ("en", "../", "English"), "title": "Softmax 回归：从 softmax 运算到训练好的分类器"}}
 DEFAULT_COURSE_TITLE = "Softmax regression, from the softmax to a trained classifier"
 _NOTEBOOK_LINK = re.compile(r"(\]\()([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")  # inline links, relative, no scheme
 _README_LINK = re.compile(r"(\]\()(?:\.\./)*README\.md(?:#[^)\s]*)?\)")
@@ -52,17 +54,55 @@ def site_links(markdown: str) -> str:
     return _README_LINK.sub(lambda m: f"{m[1]}index.html)", markdown)
 
 
-def page_notebook(lessons, position, records=(), printed=False, language="en"):
+def course_title(root: Path) -> str:
+    readme = root / "README.md"
+    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
+    return next((line[2:].strip() for line in lines if line.startswith("# ")), DEFAULT_COURSE_TITLE)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the course: its folder in the site ('' or 'zh/'), its title, its lessons."""
+    language: str
+    folder: str
+    title: str
+    lessons: list
+
+    @property
+    def up(self) -> str:
+        """From the edition's folder to the site's."""
+        return "../" * self.folder.count("/")
+
+    def exporter(self, mathjax_url: str | None = None) -> HTMLExporter:
+        return HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
+                            language_code=self.language,
+                            mathjax_url=mathjax_url or f"{self.up}mathjax/MathJax.js?config=TeX-AMS_CHTML-full")
+
+
+def editions(root: Path) -> list[Edition]:
+    """English, and Chinese where notebooks/zh/ holds notebooks, each titled by its title cell's heading."""
+    chinese = []
+    for path in course.notebook_paths(root / "notebooks" / "zh"):
+        nb = course.read_notebook(path)
+        heading, _, rest = next(cell for cell in nb.cells if not course.is_nav(cell)).source.strip().partition("\n")
+        chinese.append(course.Lesson(path, nb, path.name[:2], heading.lstrip("# ").split(" · ", 1)[-1],
+                                     " ".join(rest.split()), ""))
+    return [Edition("en", "", course_title(root), course.read_course(root)),
+            *([Edition("zh", "zh/", UI["zh"]["title"], chinese)] if chinese else [])]
+
+
+def page_notebook(edition: Edition, position: int, records=(), printed=False):
     """A copy of a notebook as a reader sees it: nav cells (none in print), links to pages, the last-tested
     line, no marker lines, and the first and last cell of each run of solution cells marked for the template."""
-    nb = copy.deepcopy(lessons[position].nb)
-    course.apply_nav(nb, course.nav_source(lessons, position).replace("[index]", f"[{UI[language]['index']}]"))
+    nb = copy.deepcopy(edition.lessons[position].nb)
+    nav = course.nav_source(edition.lessons, position).replace("[index]", f"[{UI[edition.language]['index']}]")
+    course.apply_nav(nb, nav)
     if printed:
         nb.cells = [cell for cell in nb.cells if not course.is_nav(cell)]
     else:
-        line = nbformat.v4.new_markdown_cell(status.verified_line(
-            records, lessons[position].path.name, "status.html" if language == "en" else "../status.html"))
-        nb.cells.insert(1 + next(k for k, cell in enumerate(nb.cells) if not course.is_nav(cell)), line)
+        line = status.verified_line(records, edition.lessons[position].path.name, f"{edition.up}status.html")
+        nb.cells.insert(1 + next(k for k, cell in enumerate(nb.cells) if not course.is_nav(cell)),
+                        nbformat.v4.new_markdown_cell(line))
     solution = [False, *map(course.is_solution, nb.cells), False]
     for k, cell in enumerate(nb.cells):
         cell.source = site_links(cell.source) if cell.cell_type == "markdown" else _MARKER_LINE.sub("", cell.source)
@@ -77,33 +117,21 @@ def markdown_notebook(markdown: str):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(site_links(markdown))])
 
 
-def chinese_lessons(root: Path) -> list[course.Lesson]:
-    """notebooks/zh/NN_*.ipynb, each titled by its title cell's heading, its other lines as the one-liner."""
-    lessons = []
-    for path in course.notebook_paths(root / "notebooks" / "zh"):
-        nb = course.read_notebook(path)
-        heading, _, rest = next(cell for cell in nb.cells if not course.is_nav(cell)).source.strip().partition("\n")
-        lessons.append(course.Lesson(path, nb, path.name[:2], heading.lstrip("# ").split(" · ", 1)[-1],
-                                     " ".join(rest.split()), ""))
-    return lessons
-
-
-def editions(root: Path) -> list[tuple[str, str, list]]:
-    """(language, folder prefix, lessons) of each edition: English, and Chinese where notebooks/zh/ has it."""
-    chinese = chinese_lessons(root)
-    return [("en", "", course.read_course(root)), *([("zh", "zh/", chinese)] if chinese else [])]
-
-
-def exporter(language: str, mathjax_url: str) -> HTMLExporter:
-    return HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
-                        mathjax_url=mathjax_url, language_code=language)
+def index_page(edition: Edition) -> str:
+    """The markdown of an edition's index: the README's table of notebooks, or the Chinese titles."""
+    if edition.language != "en":
+        return f"# {edition.title}\n\n" + "\n".join(f"- [{lesson.heading}]({lesson.path.name}): {lesson.one_line}"
+                                                    for lesson in edition.lessons)
+    return (f"# {edition.title}\n\n{len(edition.lessons)} notebooks, shown with the outputs they produced when last "
+            "run. Open one to read it; run it yourself in JupyterLab (`make lab`). [When was it last verified?]"
+            "(status.html)\n\n" + course.table_of_contents(edition.lessons))
 
 
 def plain(fragment: str) -> str:
     """The text of an HTML fragment of our pages, on one line."""
-    text = re.sub(r"<(script|style)\b.*?</\1>|</?(?:p|div|li|t[dhr]|h\d|br|pre|summary)\b[^>]*>", " ", fragment, flags=re.S)
-    text = re.sub(r"<[^>]+>", "", text)
-    return " ".join(html.unescape(text).replace("¶", " ").split())
+    text = re.sub(r"<(script|style)\b.*?</\1>|</?(?:p|div|li|t[dhr]|h\d|br|pre|summary)\b[^>]*>", " ", fragment,
+                  flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).replace("¶", " ").split())
 
 
 def sections(page: str) -> list[tuple[int, str, str, str]]:
@@ -113,36 +141,11 @@ def sections(page: str) -> list[tuple[int, str, str, str]]:
 
 
 def render(export: HTMLExporter, nb, site: dict, folder: Path) -> str:
-    """One page through site_template/, the sidebar listing the page's own h2 and h3 headings."""
+    """One page through site_template/ (``site`` is its resources.site), its sidebar listing its h2 and h3 headings."""
     page = export.from_notebook_node(nb, resources={"metadata": {"name": site["tab"], "path": str(folder)},
                                                     "site": site})[0]
     return page.replace("<!--page-toc-->", "".join(f'<li class="h{level}"><a href="#{anchor}">{html.escape(title)}</a></li>'
                                                    for level, anchor, title, _ in sections(page) if level > 1))
-
-
-def course_title(root: Path) -> str:
-    readme = root / "README.md"
-    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
-    return next((line[2:].strip() for line in lines if line.startswith("# ")), DEFAULT_COURSE_TITLE)
-
-
-def index_page(lessons, title: str, english: bool) -> str:
-    """The markdown of an edition's index: the README's table of notebooks, or the Chinese titles."""
-    if not english:
-        return f"# {title}\n\n" + "\n".join(f"- [{lesson.heading}]({lesson.path.name}): {lesson.one_line}"
-                                            for lesson in lessons)
-    return (f"# {title}\n\n{len(lessons)} notebooks, shown with the outputs they produced when last run. Open one "
-            "to read it; run it yourself in JupyterLab (`make lab`). [When was it last verified?](status.html)\n\n"
-            + course.table_of_contents(lessons))
-
-
-def site_context(language: str, prefix: str, lessons, title: str, page: str, twins: set) -> dict:
-    """What the template needs to know of a page beyond its notebook (resources.site)."""
-    root = "../" * prefix.count("/")
-    other = "zh/" if language == "en" else root
-    return {"title": title, "ui": UI[language], "page": page, "root": root, "status": f"{root}status.html",
-            "lessons": [(lesson.path.stem + ".html", lesson.heading) for lesson in lessons],
-            "twin": f"{other}{page}" if page in twins else None, "twin_language": "zh" if language == "en" else "en"}
 
 
 def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir: Path | None = None) -> list[Path]:
@@ -152,31 +155,29 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
                           "or name one with --mathjax-url")
     if not LUNR.is_file():
         raise CourseError("lunr, the search library, is not installed: apt-get install -y libjs-lunr (Debian/Ubuntu)")
-    records, title, written = status.read_records(status_dir), course_title(root), []
-    books = editions(root)
-    pages = {prefix: {f"{lesson.path.stem}.html" for lesson in lessons} | {"index.html"} for _, prefix, lessons in books}
+    records, books, written = status.read_records(status_dir), editions(root), []
+    twins = set.intersection(*({"index.html", *(f"{l.path.stem}.html" for l in book.lessons)} for book in books))
     with files.replacing_folder(out_dir) as staging:
-        for language, prefix, lessons in books:
-            english, folder = language == "en", staging / prefix
-            folder.mkdir(exist_ok=True)
-            tab = title if english else UI["zh"]["title"]
-            export = exporter(language, mathjax_url or f"{'../' * prefix.count('/')}mathjax/MathJax.js?config=TeX-AMS_CHTML-full")
-            twins = set.intersection(*pages.values()) if len(pages) > 1 else set()
-            notebooks = {"index.html": (tab, markdown_notebook(index_page(lessons, tab, english))),
-                         **({"status.html": (f"Status · {title}", markdown_notebook(status.status_page(records, lessons)))}
-                            if english else {}),
-                         **{f"{lesson.path.stem}.html": (lesson.heading, page_notebook(lessons, k, records, language=language))
-                            for k, lesson in enumerate(lessons)}}
-            search = []
-            for name, (heading, nb) in notebooks.items():
-                site = site_context(language, prefix, lessons, tab, name, twins) | {"tab": heading}
-                text = render(export, nb, site, root / "notebooks" / prefix)
-                (folder / name).write_text(text, encoding="utf-8")
-                written.append(out_dir / prefix / name)
-                search += [{"u": f"{name}#{html.unescape(anchor)}", "p": heading, "t": section_title, "x": body}
-                           for _, anchor, section_title, body in sections(text) if name != "status.html"]
-            (folder / "search-index.js").write_text(
-                "window.COURSE_SEARCH = " + json.dumps(search, ensure_ascii=False) + ";\n", encoding="utf-8")
+        for book in books:
+            (staging / book.folder).mkdir(exist_ok=True)
+            export, search, ui = book.exporter(mathjax_url), [], UI[book.language]
+            pages = {"index.html": (book.title, markdown_notebook(index_page(book)))}
+            if book.language == "en":
+                pages["status.html"] = (f"Status · {book.title}", markdown_notebook(status.status_page(records, book.lessons)))
+            pages |= {f"{lesson.path.stem}.html": (lesson.heading, page_notebook(book, k, records))
+                      for k, lesson in enumerate(book.lessons)}
+            for name, (tab, nb) in pages.items():
+                twin = (ui["twin"][0], ui["twin"][1] + name, ui["twin"][2]) if len(books) > 1 and name in twins else None
+                page = render(export, nb, {"title": book.title, "tab": tab, "ui": ui, "page": name, "root": book.up,
+                                           "twin": twin, "lessons": [(f"{lesson.path.stem}.html", lesson.heading)
+                                                                     for lesson in book.lessons]},
+                              root / "notebooks" / book.folder)
+                files.write_text(staging / book.folder / name, page)
+                written.append(out_dir / book.folder / name)
+                search += [{"u": f"{name}#{html.unescape(anchor)}", "p": tab, "t": title, "x": text}
+                           for _, anchor, title, text in sections(page) if name != "status.html"]
+            files.write_text(staging / book.folder / "search-index.js",
+                             f"window.COURSE_SEARCH = {json.dumps(search, ensure_ascii=False)};\n")
         for part in MATHJAX_PARTS if not mathjax_url else ():
             (staging / "mathjax" / part).parent.mkdir(parents=True, exist_ok=True)
             (shutil.copytree if (MATHJAX / part).is_dir() else shutil.copy)(MATHJAX / part, staging / "mathjax" / part)

@@ -67,27 +67,23 @@ def print_to(page: Path, text: str, pdf: Path) -> None:
         raise CourseError(f"chromium could not print {page.name}:\n{result.stderr[-2000:]}")
 
 
-def print_edition(root: Path, site: Path, language: str, prefix: str, lessons, out: Path, paper: str) -> int:
+def print_edition(root: Path, site: Path, edition: make_html.Edition, out: Path, paper: str) -> int:
     """Print one edition to `out`; its number of pages."""
-    english = language == "en"
-    cells = [cell for k in range(len(lessons)) for cell in make_html.page_notebook(lessons, k, printed=True,
-                                                                                    language=language).cells]
-    title = make_html.course_title(root) if english else make_html.UI["zh"]["title"]
-    export = make_html.exporter(language, f"{'../' * prefix.count('/')}mathjax/MathJax.js?config=TeX-AMS_CHTML-full")
-    document = make_html.render(export, nbformat.v4.new_notebook(cells=cells), {
-        "print": True, "title": title, "tab": title, "ui": make_html.UI[language], "paper": PAPER[paper]},
-        root / "notebooks" / prefix)
-    entries = [(level, heading) for level, _, heading, _ in make_html.sections(document) if level <= 2]
+    cells = [cell for k in range(len(edition.lessons)) for cell in make_html.page_notebook(edition, k, printed=True).cells]
+    document = make_html.render(edition.exporter(), nbformat.v4.new_notebook(cells=cells), {
+        "print": True, "title": edition.title, "tab": edition.title, "ui": make_html.UI[edition.language],
+        "paper": PAPER[paper]}, root / "notebooks" / edition.folder)
+    entries = [(level, title) for level, _, title, _ in make_html.sections(document) if level <= 2]
 
-    def contents(pages):
-        return "".join(f'<p class="h{level}"><span>{html.escape(heading)}</span><span class="page">{page}</span></p>'
-                       for (level, heading), page in zip(entries, pages))
-    first, final = site / prefix / "first.pdf", site / prefix / "course.pdf"
-    print_to(site / prefix / "print.html", document.replace("<!--print-toc-->", contents([""] * len(entries))), first)
-    marks = [page for depth, _, page in outline(first) if depth <= 2]
+    def printed(pages, pdf):
+        print_to(site / edition.folder / "print.html", document.replace("<!--print-toc-->", "".join(
+            f'<p class="h{level}"><span>{html.escape(title)}</span><span class="page">{page}</span></p>'
+            for (level, title), page in zip(entries, pages))), pdf)
+        return pdf
+    marks = [page for depth, _, page in outline(printed([""] * len(entries), site / "first.pdf")) if depth <= 2]
     if len(marks) != len(entries):  # an h3 straight under an h1 would be nested as a section
         raise CourseError(f"{out.name}: {len(entries)} notebooks and sections, but {len(marks)} bookmarks for them")
-    print_to(site / prefix / "print.html", document.replace("<!--print-toc-->", contents(marks)), final)
+    final = printed(marks, site / "final.pdf")
     out.parent.mkdir(parents=True, exist_ok=True)
     files.write_bytes(out, final.read_bytes())  # the previous PDF stays until the new one is complete
     info = subprocess.run([find("pdfinfo", "poppler-utils"), str(out)], capture_output=True, text=True).stdout
@@ -95,13 +91,11 @@ def print_edition(root: Path, site: Path, language: str, prefix: str, lessons, o
 
 
 def build(root: Path, out: Path, paper: str = "a4") -> dict[Path, int]:
-    """Print every edition; {PDF written: its number of pages}."""
+    """Print every edition, English to `out`, Chinese beside it (.zh.pdf); {PDF: its number of pages}."""
     with tempfile.TemporaryDirectory(prefix="course-site-") as work:
-        site = Path(work) / "html"
-        make_html.build(root, site)
-        return {path: print_edition(root, site, language, prefix, lessons, path, paper)
-                for language, prefix, lessons in make_html.editions(root)
-                for path in [out if language == "en" else out.with_suffix(f".{language}.pdf")]}
+        make_html.build(root, Path(work))
+        return {path: print_edition(root, Path(work), edition, path, paper) for edition in make_html.editions(root)
+                for path in [out if edition.language == "en" else out.with_suffix(f".{edition.language}.pdf")]}
 
 
 def main(argv: list[str] | None = None) -> int:

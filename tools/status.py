@@ -1,4 +1,4 @@
-"""The "last verified" records of `make test`: written by nbval runs, read back for the site.
+"""The "last tested" records of `make test`: written by nbval runs, read back for the site.
 
 As a pytest plugin (conftest.py loads it), every run that validates notebooks writes
 ``status_dir()/<set-up>.json``: for each notebook nbval ran, whether all its cells passed, how
@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .course import ROOT
+from .files import write_text
 
 NUMERICS_VARS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "COURSE_THREADS")
 # The float-rounding set-ups under which `make test` runs nbval: the page shows these; others apart.
@@ -45,12 +46,9 @@ def pytest_runtest_logreport(report):
 
 def cpu_name() -> str:
     """The CPU's model, e.g. 'AMD EPYC' (Linux's /proc/cpuinfo), else what platform knows."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        lines = []
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(("model name", "Model"))),
-                platform.processor() or platform.machine())
+    info = Path("/proc/cpuinfo")
+    return next((line.split(":", 1)[1].strip() for line in (info.read_text().splitlines() if info.exists() else [])
+                 if line.startswith(("model name", "Model"))), platform.processor() or platform.machine())
 
 
 def machine() -> dict:
@@ -75,40 +73,35 @@ def pytest_sessionfinish(session, exitstatus):
                                      "failed_cells": entry["failed"], "seconds": round(entry["seconds"], 1),
                                      "date": date}
     path.parent.mkdir(parents=True, exist_ok=True)
-    from .files import write_text
     write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 # ---------------------------------------------------------------------- what the site shows
 
 def read_records(folder: Path | None = None) -> list[dict]:
-    """The records in `folder` (default status_dir()), those of `make test`'s set-ups first, in its order."""
+    """The records in `folder` (default status_dir())."""
     records = []
     for path in sorted((folder or status_dir()).glob("*.json")):
         try:
             records.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             continue  # a record that cannot be read is no evidence
-    order = {setup: k for k, setup in enumerate(MAKE_TEST_SETUPS)}
-    return sorted(records, key=lambda r: (order.get(r.get("numerics"), len(order)), r.get("numerics", "")))
+    return records
 
 
 def verdict(records: list[dict], notebook: str) -> str:
     """What `make test`'s set-ups say of one notebook: passed under all, or which failed or did not run."""
-    runs = {r["numerics"]: r["notebooks"].get(notebook) for r in records if r.get("numerics") in MAKE_TEST_SETUPS}
+    runs = {r["numerics"]: r["notebooks"].get(notebook) for r in records}
     failed = [f"`{setup}`" for setup in MAKE_TEST_SETUPS if runs.get(setup) and not runs[setup]["passed"]]
     missing = [f"`{setup}`" for setup in MAKE_TEST_SETUPS if not runs.get(setup)]
-    if not failed and not missing:
-        return f"passed under all {len(MAKE_TEST_SETUPS)} float-rounding set-ups of `make test`"
-    return "; ".join([*(["FAILED under " + ", ".join(failed)] if failed else []),
-                      *(["not run under " + ", ".join(missing)] if missing else [])])
+    return "; ".join(f"{what} under {', '.join(setups)}" for what, setups in (("FAILED", failed), ("not run", missing))
+                     if setups) or f"passed under all {len(MAKE_TEST_SETUPS)} float-rounding set-ups of `make test`"
 
 
-def _last_run(records: list[dict], notebooks: list[str]):
-    """(date, record) of the newest entry of `make test`'s set-ups among `notebooks`, or None."""
-    runs = [(r["notebooks"][name]["date"], k) for k, r in enumerate(records)
-            if r.get("numerics") in MAKE_TEST_SETUPS for name in notebooks if name in r["notebooks"]]
-    return (max(runs)[0], records[max(runs)[1]]) if runs else None
+def _last_run(records: list[dict], notebooks: list[str]) -> tuple[str, dict] | None:
+    """(date, record) of the newest entry among `notebooks` under `make test`'s set-ups, or None."""
+    return max(((r["notebooks"][name]["date"], r) for r in records if r["numerics"] in MAKE_TEST_SETUPS
+                for name in notebooks if name in r["notebooks"]), key=lambda run: run[0], default=None)
 
 
 def _machine(record: dict) -> str:
@@ -123,18 +116,20 @@ def verified_line(records: list[dict], notebook: str, status_href: str = "status
     return f"*Last tested {last[0]} on {_machine(last[1])}: {verdict(records, notebook)}.* · [status]({status_href})"
 
 
+def _result(entry: dict | None) -> str:
+    if entry is None:
+        return "not run"
+    outcome = "passed" if entry["passed"] else f"**FAILED** ({entry['failed_cells']} of {entry['cells']} cells)"
+    return f"{outcome}, {entry['cells']} cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>"
+
+
 def _table(columns: dict[str, dict | None], lessons) -> str:
     """A markdown table: a row per lesson, a column per set-up (label -> its record, or None)."""
-    def result(entry):
-        if entry is None:
-            return "not run"
-        outcome = "passed" if entry["passed"] else f"**FAILED** ({entry['failed_cells']} of {entry['cells']} cells)"
-        return f"{outcome}, {entry['cells']} cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>"
-    return (f"| Notebook | {' | '.join(label.replace(' ', '<br>') for label in columns)} |\n"
-            f"|{' --- |' * (len(columns) + 1)}\n" + "\n".join(
-                f"| [{lesson.heading}]({lesson.path.name}) | " + " | ".join(
-                    result((record or {}).get("notebooks", {}).get(lesson.path.name)) for record in columns.values())
-                + " |" for lesson in lessons))
+    return "\n".join([f"| Notebook | {' | '.join(label.replace(' ', '<br>') for label in columns)} |",
+                      "|" + " --- |" * (len(columns) + 1), *(
+                          f"| [{lesson.heading}]({lesson.path.name}) | " + " | ".join(
+                              _result((record or {"notebooks": {}})["notebooks"].get(lesson.path.name))
+                              for record in columns.values()) + " |" for lesson in lessons)])
 
 
 def status_page(records: list[dict], lessons) -> str:
@@ -144,13 +139,13 @@ def status_page(records: list[dict], lessons) -> str:
     last = _last_run(records, names)
     if not last:
         return text + "**Not verified on this machine**: no record of `make test`. Run `make test`, then `make html`."
-    ours = {setup: next((r for r in records if r.get("numerics") == setup), None) for setup in MAKE_TEST_SETUPS}
+    ours = {setup: next((r for r in records if r["numerics"] == setup), None) for setup in MAKE_TEST_SETUPS}
     problems = {lesson.heading: verdict(records, lesson.path.name) for lesson in lessons}
-    problems = {heading: said for heading, said in problems.items() if not said.startswith("passed under all")}
+    problems = {heading: said for heading, said in problems.items() if not said.startswith("passed")}
     headline = ("**Verified**: every notebook passed under all of them." if not problems else
                 f"**Not verified**: {len(problems)} of {len(lessons)} notebooks did not pass under all of them.\n\n"
                 + "\n".join(f"- {heading}: {said}" for heading, said in problems.items()))
-    others = {r["numerics"]: r for r in records if r.get("numerics") not in MAKE_TEST_SETUPS}
+    others = {r["numerics"]: r for r in records if r["numerics"] not in MAKE_TEST_SETUPS}
     return (text + f"`make test` re-executes each notebook with nbval under {len(MAKE_TEST_SETUPS)} float-rounding "
             f"set-ups ({', '.join(f'`{s}`' for s in MAKE_TEST_SETUPS)}) and compares it with its stored outputs. "
             f"Last run {last[0]} on {_machine(last[1])}.\n\n{headline}\n\n" + _table(ours, lessons)
