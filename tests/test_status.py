@@ -85,7 +85,7 @@ def test_a_failure_is_never_called_verified_and_is_named(course):
     headline = page.split("Notebook default")[0]  # all above the table
     assert "Verified:" not in headline and "Not verified: 2 of 2 notebooks did not pass under all of them." in headline
     assert f"FAILED under {PERTURBED}" in headline and f"not run under {PERTURBED}" in headline
-    assert "FAILED (2 of 12 cells)" in page
+    assert "FAILED: 2 of 12 cells, 3 s" in page
     other = page.split("Other runs, not part of make test")[1]  # the old set-up, shown apart and labelled
     assert "ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 COURSE_THREADS=2" in other and old in other
     assert f"Last tested {new} on cpu (AMD EPYC), Python 3.11.7, torch 2.14.1: FAILED under {PERTURBED}." \

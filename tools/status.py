@@ -119,8 +119,8 @@ def verified_line(records: list[dict], notebook: str, status_href: str = "status
 def _result(entry: dict | None) -> str:
     if entry is None:
         return "not run"
-    outcome = "passed" if entry["passed"] else f"**FAILED** ({entry['failed_cells']} of {entry['cells']} cells)"
-    return f"{outcome}, {entry['cells']} cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>"
+    outcome = "passed, " if entry["passed"] else f"**FAILED**: {entry['failed_cells']} of "
+    return f"{outcome}{entry['cells']} cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>"
 
 
 def _table(columns: dict[str, dict | None], lessons) -> str:
