@@ -34,7 +34,7 @@ help:
 	@echo "make student  generate the student edition (solutions removed) in build/student"
 	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader into build/grades.csv"
 	@echo "make html     render the executed notebooks as a static site in build/html, with a status page"
-	@echo "make pdf      print the whole course to build/course.pdf (headless Chromium, poppler-utils)"
+	@echo "make pdf      print the whole course to build/course.pdf, A4 (PDF_ARGS=\"--paper letter\"); headless Chromium, poppler-utils"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,7 +99,7 @@ html: $(STAMP)
 	$(BIN)/python -m tools.make_html $(HTML_ARGS)
 
 pdf: $(STAMP)
-	$(BIN)/python -m tools.make_pdf
+	$(BIN)/python -m tools.make_pdf $(PDF_ARGS)
 
 clean:
 	rm -rf build

@@ -5,16 +5,22 @@ saying how to install it, unless COURSE_ALLOW_NO_BROWSER=1 is set outside CI, wh
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+from functools import partial
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import nbformat
 import pytest
+
+import synthetic  # tests/synthetic.py
 
 ROOT = Path(__file__).resolve().parent.parent
 from tools import make_html
@@ -107,10 +113,16 @@ def relative_hrefs(page_html: str) -> list[str]:
 
 # ------------------------------------------------------------------------------------- the site
 
-def test_site_has_a_page_per_notebook(course, site):
+def test_site_has_a_page_per_notebook_and_carries_what_it_loads(course, site):
     infos, _ = course
-    assert sorted(p.name for p in site.iterdir()) == sorted(["index.html", "status.html"]
-                                                            + [f"{i.path.stem}.html" for i in infos])
+    assert sorted(p.name for p in site.glob("*.html")) == sorted(["index.html", "status.html"]
+                                                                 + [f"{i.path.stem}.html" for i in infos])
+    assert not (site / "zh").exists()  # no Chinese edition in this checkout's copy: no empty folder
+    for page in site.glob("*.html"):  # every script is inside the site, by a relative path
+        sources = re.findall(r'<script[^>]*\bsrc="([^"]*)"', page.read_text(encoding="utf-8"))
+        assert {"lunr.min.js", "search-index.js", "search.js"} <= set(sources), page.name
+        for source in sources:
+            assert not re.match(r"^[a-z]+:|/", source) and (site / source.split("?")[0]).is_file(), (page.name, source)
 
 
 def test_index_page_lists_every_notebook(chromium, course, site):
@@ -165,10 +177,10 @@ def test_screenshot_of_a_page_is_drawn(chromium, course, site, tmp_path):
 
 def test_site_links_rewrites_notebook_and_readme_links():
     markdown = ("[← 00 · Data](00_data.ipynb) · [index](../README.md) · [02 · Loss →](02_loss.ipynb#top) "
-                "[web](https://example.org/x.ipynb) [other](../data/README.md)")
+                "[web](https://example.org/x.ipynb) [other](../data/README.md) [索引](../../README.md)")
     assert make_html.site_links(markdown) == (
         "[← 00 · Data](00_data.html) · [index](index.html) · [02 · Loss →](02_loss.html#top) "
-        "[web](https://example.org/x.ipynb) [other](../data/README.md)")
+        "[web](https://example.org/x.ipynb) [other](../data/README.md) [索引](index.html)")
 
 
 def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
@@ -183,7 +195,8 @@ def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
     (out).mkdir()
     (out / "stale.html").write_text("old", encoding="utf-8")
     pages = make_html.build(root, out)
-    assert sorted(p.name for p in out.iterdir()) == ["00_a.html", "01_b.html", "index.html", "status.html"]
+    assert sorted(p.name for p in out.glob("*.html")) == ["00_a.html", "01_b.html", "index.html", "status.html"]
+    assert not (out / "stale.html").exists()
     assert [p.name for p in pages] == ["index.html", "status.html", "00_a.html", "01_b.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]  # no temporary folders left
     page = (out / "00_a.html").read_text(encoding="utf-8")
@@ -288,46 +301,138 @@ def test_chinese_terms_render_with_real_glyphs(chromium, site):
             f"{page.name}: Chinese text renders as empty boxes ({report}); install fonts-noto-cjk"
 
 
-# ------------------------------------------------------------------------------- offline, verified
+# --------------------------------------------------------------- formulas, wherever the site is put
 
-def test_formulas_are_typeset_offline_by_the_local_mathjax(chromium, site):
-    """With Debian's libjs-mathjax installed (.ci/run installs it) the pages use it by default."""
-    if not make_html.LOCAL_MATHJAX.is_file():
-        pytest.fail("libjs-mathjax is not installed: `apt-get install -y libjs-mathjax`", pytrace=False)
+def typeset_formulas(dom: str) -> int:
+    return len(re.findall(r'class="mjx-chtml', dom))
+
+
+def test_formulas_are_typeset_from_disk_by_the_copy_the_site_carries(chromium, site):
     page = site / "01_softmax.html"
-    assert make_html.LOCAL_MATHJAX.as_uri() in page.read_text(encoding="utf-8")
-    result = browse(chromium, page, "--virtual-time-budget=20000", "--dump-dom")  # the browser has no network
-    assert result.returncode == 0, result.stderr[-2000:]
-    typeset = len(re.findall(r'class="mjx-chtml', result.stdout))
-    assert typeset > 20, f"only {typeset} formulas typeset by MathJax in 01_softmax.html"
+    assert 'src="mathjax/MathJax.js?config=TeX-AMS_CHTML-full"' in page.read_text(encoding="utf-8")
+    dom = dom_after_load(chromium, page)  # the browser has no network: only the site's own copy can typeset
+    assert typeset_formulas(dom) > 20 and "Math Processing Error" not in dom, \
+        f"only {typeset_formulas(dom)} formulas typeset by MathJax in 01_softmax.html opened from disk"
 
+
+class _RecordingHandler(SimpleHTTPRequestHandler):
+    requests: list[str] = []
+
+    def log_request(self, code="-", size="-"):  # instead of printing each request, keep it
+        type(self).requests.append(f"{self.requestline} {int(code)}")
+
+    def log_message(self, format, *args):
+        pass
+
+
+def test_formulas_are_typeset_when_the_site_is_served_over_http(chromium, site):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_RecordingHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = make_pdf.browse(f"http://127.0.0.1:{server.server_port}/01_softmax.html", "--dump-dom", timeout=180)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert typeset_formulas(result.stdout) > 20, f"only {typeset_formulas(result.stdout)} formulas typeset over HTTP"
+    assert any("/mathjax/MathJax.js" in line and line.endswith(" 200") for line in _RecordingHandler.requests)
+    missing = [line for line in _RecordingHandler.requests if not line.endswith(" 200") and "/favicon.ico" not in line]
+    assert not missing, f"the page asked for what the site does not have: {missing}"
+
+
+# --------------------------------------------------------------------- search, sidebar, contents
+
+def search_probe(query: str) -> str:
+    """A script that types `query` into the search box and reports the results it lists."""
+    return """<script>
+window.addEventListener('load', () => {
+  const box = document.getElementById('search');
+  box.value = %s;
+  box.dispatchEvent(new Event('input'));
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify(Array.from(document.querySelectorAll('#results li'),
+                                              li => ({href: li.querySelector('a')?.getAttribute('href'), text: li.innerText})));
+  document.body.appendChild(out);
+});
+</script>""" % json.dumps(query)
+
+
+def test_search_finds_a_word_in_every_lesson_that_uses_it(chromium, site):
+    hits = probe(chromium, site / "03_information_theory.html", search_probe("temperature"))
+    assert hits and hits[0]["href"] == "01_softmax.html#Temperature", hits  # the section's title weighs most
+    assert {hit["href"].split("#")[0] for hit in hits} >= {"01_softmax.html", "06_exercises.html"}, hits
+    assert all(hit["href"] and "temperature" in hit["text"].lower() for hit in hits), hits
+    assert probe(chromium, site / "index.html", search_probe("temperature softmax"))[0]["href"].startswith("01_softmax")
+    nothing = probe(chromium, site / "index.html", search_probe("xylophone"))
+    assert len(nothing) == 1 and nothing[0].get("href") is None and "No section" in nothing[0]["text"], nothing
+
+
+def test_sidebar_lists_every_lesson_and_the_page_headings(course, site):
+    infos, _ = course
+    for info in infos:
+        page = (site / f"{info.path.stem}.html").read_text(encoding="utf-8")
+        sidebar = page.split('<nav class="sidebar">', 1)[1].split("</nav>", 1)[0]
+        lessons = re.findall(r'<ol class="lessons">.*?</ol>', sidebar, re.S)[0]
+        assert re.findall(r'<li[^>]*><a href="(\d\d_[^"]+\.html)"', lessons) == [f"{i.path.stem}.html" for i in infos]
+        assert re.findall(r'<li[^>]*aria-current="page"[^>]*><a href="([^"]+)"', lessons) == [f"{info.path.stem}.html"]
+        toc = re.findall(r'<ul class="toc">(.*?)</ul>', sidebar, re.S)[0]
+        anchors = re.findall(r'href="#([^"]+)"', toc)
+        headings = re.findall(r'<h[23] id="([^"]+)"', page.split("<main>", 1)[1])
+        assert anchors == headings and len(anchors) >= 3, info.path.name  # every h2 and h3, in order
+
+
+def test_solution_markers_are_hidden_and_solutions_kept(course, site):
+    infos, notebooks = course
+    for info in infos:
+        solutions = [cell for cell in notebooks[info.path].cells
+                     if notebook_model.is_solution(cell) and cell.cell_type == "code"]
+        text = make_html.plain((site / f"{info.path.stem}.html").read_text(encoding="utf-8").split("<main>", 1)[1])
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert f"### {marker}" not in text, f"{info.path.stem}.html shows the marker line '### {marker}'"
+        for cell in solutions:  # the solution's own code is all there
+            code = [line for line in cell.source.splitlines() if line.strip() and "### " not in line]
+            assert code and all(" ".join(line.split()) in text for line in code), (info.path.name, code[:3])
+
+
+# -------------------------------------------------------------------------------- both languages
+
+@pytest.fixture(scope="module")
+def bilingual_site(tmp_path_factory):
+    root = synthetic.course_with(tmp_path_factory.mktemp("bilingual"), ["00_fashion_mnist.ipynb", "01_softmax.ipynb"],
+                                 chinese=True)
+    out = root / "html"
+    make_html.build(root, out)
+    return out
+
+
+def test_each_page_links_to_its_twin_in_the_other_language(bilingual_site):
+    for name in ("index.html", "00_fashion_mnist.html", "01_softmax.html"):
+        english = (bilingual_site / name).read_text(encoding="utf-8")
+        chinese = (bilingual_site / "zh" / name).read_text(encoding="utf-8")
+        assert f'href="zh/{name}" hreflang="zh">中文</a>' in english and '<html lang="en">' in english
+        assert f'href="../{name}" hreflang="en">English</a>' in chinese and '<html lang="zh">' in chinese
+    page = (bilingual_site / "zh" / "01_softmax.html").read_text(encoding="utf-8")
+    assert "把分数变成概率" in page and 'src="../mathjax/MathJax.js' in page and 'src="../lunr.min.js"' in page
+    assert 'href="../status.html"' in page and "[索引]" not in page and ">索引</a>" in page
+    assert 'hreflang' not in (bilingual_site / "status.html").read_text(encoding="utf-8")  # English only: no twin
+
+
+def test_the_chinese_search_finds_chinese_words(chromium, bilingual_site):
+    page = bilingual_site / "zh" / "01_softmax.html"
+    for word in ("交叉熵", "温度", "熵"):
+        hits = probe(chromium, page, search_probe(word))
+        assert hits and hits[0]["href"], (word, hits)
+        assert all(word in hit["text"] for hit in hits), (word, hits)
+    assert probe(chromium, page, search_probe("熵交"))[0].get("href") is None  # the pair 熵交 is in no section
+    english = probe(chromium, bilingual_site / "01_softmax.html", search_probe("temperature"))
+    assert english[0]["href"] == "01_softmax.html#Temperature"  # each edition searches its own pages
+
+
+# ------------------------------------------------------------------------------- verified or not
 
 def test_without_a_record_every_page_says_not_verified(site, course):
     infos, _ = course
     assert "Not verified on this machine" in (site / "status.html").read_text(encoding="utf-8")
     for info in infos:
         assert "Not verified on this machine" in (site / f"{info.path.stem}.html").read_text(encoding="utf-8")
-
-
-def test_a_record_becomes_the_status_page_and_a_line_on_each_page(tmp_path):
-    import json
-    root = tmp_path / "course"
-    (root / "notebooks").mkdir(parents=True)
-    for stem in ("00_a", "01_b"):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
-            f"# {stem[:2]} · Notebook {stem}\n\n**In one line:** About {stem}.\n\n**Needs:** nothing")])
-        nbformat.write(nb, root / "notebooks" / f"{stem}.ipynb")
-    status = tmp_path / "status"
-    status.mkdir()
-    record = {"python": "3.11.7", "torch": "2.14.1", "device": "cpu", "device_name": "x86_64", "numerics": "default",
-              "data_sha256": {"train-images-idx3-ubyte.gz": "c59f46"},
-              "notebooks": {"00_a.ipynb": {"passed": True, "cells": 12, "failed_cells": 0, "seconds": 3.2,
-                                           "date": "2026-12-01 15:00 UTC"}}}
-    (status / "default.json").write_text(json.dumps(record), encoding="utf-8")
-    out = tmp_path / "site"
-    make_html.build(root, out, status_dir=status)
-    page = (out / "status.html").read_text(encoding="utf-8")
-    assert "Last verified on cpu (x86_64), Python 3.11.7, torch 2.14.1" in page
-    assert "passed, 12 cells, 3 s" in page and "not run" in page and "c59f46" in page  # 01_b was not run
-    assert "Last verified 2026-12-01 15:00 UTC on cpu" in (out / "00_a.html").read_text(encoding="utf-8")
-    assert "Not verified on this machine" in (out / "01_b.html").read_text(encoding="utf-8")

@@ -1,11 +1,20 @@
-"""`make test` leaves a "last verified" record of every notebook that nbval ran (conftest.py)."""
+"""The "last verified" records (tools/status.py): written by every nbval run, and the status page made of them."""
+import html
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+import pytest
+
+from tools import make_html, make_pdf, status
+
 ROOT = Path(__file__).resolve().parent.parent
+PERTURBED = status.MAKE_TEST_SETUPS[1]
 
 
 def test_an_nbval_run_writes_its_record(tmp_path):
@@ -21,3 +30,98 @@ def test_an_nbval_run_writes_its_record(tmp_path):
     assert record["numerics"] == "MKL_CBWR=COMPATIBLE" and record["python"] and record["torch"]
     assert record["device"] in ("cpu", "cuda", "mps") and len(record["data_sha256"]) == 4
     assert list(record["notebooks"]) == ["06_exercises.ipynb"]  # only what ran; nothing made up
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MKL_CBWR-COMPATIBLE.json"]  # no temporary file left
+
+
+def record(numerics: str, results: dict) -> dict:
+    """A record as the plugin writes it: notebook -> (passed, date)."""
+    return {"python": "3.11.7", "torch": "2.14.1", "device": "cpu", "device_name": "AMD EPYC", "numerics": numerics,
+            "data_sha256": {"train-images-idx3-ubyte.gz": "c59f46"},
+            "notebooks": {name: {"passed": passed, "cells": 12, "failed_cells": 0 if passed else 2, "seconds": 3.2,
+                                 "date": date} for name, (passed, date) in results.items()}}
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    for stem in ("00_a", "01_b"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+            f"# {stem[:2]} · Notebook {stem}\n\n**In one line:** About {stem}.\n\n**Needs:** nothing")])
+        nbformat.write(nb, root / "notebooks" / f"{stem}.ipynb")
+    return root
+
+
+def build(course: Path, *records: dict) -> Path:
+    folder = course.parent / "status"
+    folder.mkdir(exist_ok=True)
+    for k, item in enumerate(records):
+        (folder / f"{k}.json").write_text(json.dumps(item), encoding="utf-8")
+    make_html.build(course, course.parent / "site", status_dir=folder)
+    return course.parent / "site"
+
+
+def text_of(page: Path) -> str:
+    return make_html.plain(page.read_text(encoding="utf-8").split("<main>", 1)[1])
+
+
+def test_all_passed_under_both_setups_is_verified(course):
+    day = "2026-12-01 15:00 UTC"
+    site = build(course, record("default", {"00_a.ipynb": (True, day), "01_b.ipynb": (True, day)}),
+                 record(PERTURBED, {"00_a.ipynb": (True, day), "01_b.ipynb": (True, day)}))
+    page = text_of(site / "status.html")
+    assert "Last run 2026-12-01 15:00 UTC on cpu (AMD EPYC), Python 3.11.7, torch 2.14.1" in page
+    assert "Verified: every notebook passed under all of them." in page and "FAILED" not in page
+    assert page.count("passed, 12 cells, 3 s") == 4 and "c59f46" in page and "Other runs" not in page
+    assert "passed under all 2 float-rounding set-ups of make test" in text_of(site / "00_a.html")
+
+
+def test_a_failure_is_never_called_verified_and_is_named(course):
+    old, new = "2026-11-30 09:00 UTC", "2026-12-01 15:00 UTC"
+    site = build(course, record("default", {"00_a.ipynb": (True, new), "01_b.ipynb": (True, new)}),
+                 record(PERTURBED, {"00_a.ipynb": (False, new)}),
+                 record("ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 COURSE_THREADS=2", {"00_a.ipynb": (True, old)}))
+    page = text_of(site / "status.html")
+    headline = page.split("Notebook default")[0]  # all above the table
+    assert "Verified:" not in headline and "Not verified: 2 of 2 notebooks did not pass under all of them." in headline
+    assert f"FAILED under {PERTURBED}" in headline and f"not run under {PERTURBED}" in headline
+    assert "FAILED: 2 of 12 cells, 3 s" in page
+    other = page.split("Other runs, not part of make test")[1]  # the old set-up, shown apart and labelled
+    assert "ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 COURSE_THREADS=2" in other and old in other
+    assert f"Last tested {new} on cpu (AMD EPYC), Python 3.11.7, torch 2.14.1: FAILED under {PERTURBED}." \
+        in text_of(site / "00_a.html")
+    assert f"not run under {PERTURBED}" in text_of(site / "01_b.html")
+
+
+def test_without_a_record_of_make_test_nothing_is_verified(course):
+    site = build(course, record("MKL_CBWR=COMPATIBLE", {"00_a.ipynb": (True, "2026-12-01 15:00 UTC")}))
+    assert "Not verified on this machine: no record of make test" in text_of(site / "status.html")
+    assert "Not verified on this machine" in text_of(site / "00_a.html")
+
+
+# The widest element inside <main> against <main>'s own width, once the page has been laid out.
+FIT_PROBE = """<script>
+window.addEventListener('load', () => {
+  const main = document.querySelector('main'), table = main.querySelector('table');
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify({main: main.clientWidth, table: table.getBoundingClientRect().width,
+                                    scroll: main.scrollWidth, rows: table.rows.length});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_status_table_fits_its_box(course, width):
+    if not shutil.which("chromium"):
+        pytest.fail("chromium is not installed: apt-get install -y chromium", pytrace=False)
+    day = "2026-12-01 15:00 UTC"
+    site = build(course, *(record(setup, {"00_a.ipynb": (True, day), "01_b.ipynb": (False, day)})
+                           for setup in status.MAKE_TEST_SETUPS))
+    page = site / "status.probe.html"
+    page.write_text((site / "status.html").read_text(encoding="utf-8").replace("</body>", FIT_PROBE + "</body>"),
+                    encoding="utf-8")
+    result = make_pdf.browse(page, f"--window-size={width},900", "--dump-dom", timeout=180)
+    report = json.loads(html.unescape(re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, re.S)[1]))
+    assert report["rows"] == 3 and report["table"] <= report["main"] and report["scroll"] <= report["main"], report
