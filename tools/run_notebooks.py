@@ -3,11 +3,11 @@
     python -m tools.run_notebooks [NOTEBOOK ...]       (default: every notebooks/*.ipynb)
 
 Outputs are stored as measured (a timing says "0.41 s", not a placeholder), and two runs give
-byte-identical files: a cell whose fresh outputs match the stored ones as nbval compares them
-(after the patterns of nbval_sanitize.cfg, each number at its printed precision:
-nbval_precision.py) keeps the stored ones; no cell timings or widget state are recorded, stream
-chunks are merged as nbval merges them, and widget ids are derived from the cell's position. A
-notebook whose execution fails, or is interrupted (Ctrl-C), is left exactly as it was.
+byte-identical files: a cell whose fresh outputs equal the stored ones once the patterns of
+nbval_sanitize.cfg have masked both (timings, device names) keeps the stored ones; no cell timings
+or widget state are recorded, stream chunks are merged as nbval merges them, and widget ids are
+derived from the cell's position. A notebook whose execution fails, or is interrupted (Ctrl-C), is
+left exactly as it was.
 """
 from __future__ import annotations
 
@@ -25,8 +25,6 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams
-
-from nbval_precision import same_when_printed
 
 from . import course, files
 
@@ -53,18 +51,12 @@ def _fields(output) -> dict:
 
 
 def reproduced(stored: list, fresh: list, patterns) -> bool:
-    """Whether nbval would accept the fresh outputs of a cell against the stored ones, figures included."""
-    if [(o.get("output_type"), o.get("name"), sorted(_fields(o))) for o in stored] != \
-            [(o.get("output_type"), o.get("name"), sorted(_fields(o))) for o in fresh]:
-        return False
-    for old, new in zip(stored, fresh):
-        for key, value in _fields(old).items():
-            if key in ("text", "text/plain"):
-                if not same_when_printed(_sanitized(value, patterns), _sanitized(_fields(new)[key], patterns))[0]:
-                    return False
-            elif key != WIDGET_MIME and value != _fields(new)[key]:
-                return False
-    return True
+    """Whether a cell's fresh outputs equal its stored ones, figures included, once both are sanitised."""
+    def masked(outputs):
+        return [(o.get("output_type"), o.get("name"), {key: _sanitized(value, patterns) if key.startswith("text") else value
+                                                       for key, value in _fields(o).items() if key != WIDGET_MIME})
+                for o in outputs]
+    return masked(stored) == masked(fresh)
 
 
 def normalize(nb: nbformat.NotebookNode, stored: nbformat.NotebookNode, patterns) -> None:
@@ -84,7 +76,7 @@ def normalize(nb: nbformat.NotebookNode, stored: nbformat.NotebookNode, patterns
             if WIDGET_MIME in output.get("data", {}):
                 output["data"][WIDGET_MIME]["model_id"] = f"cell{code_index}-output{k}"
         old = before.get(cell.get("id"))
-        if old is not None and old.source == cell.source and reproduced(old.get("outputs", []), cell.outputs, patterns):
+        if old is not None and reproduced(old.get("outputs", []), cell.outputs, patterns):
             cell.outputs = old.outputs
 
 
