@@ -3,7 +3,7 @@
 A check cell first asks for the names the exercise defines, then compares, then says it passed::
 
     check = Check("Exercise 1", globals())
-    check.defined("loss_hessian(o)", "softmax_covariance(o)")
+    check.defined("loss_hessian(o)", "softmax_covariance(o, E)")
     check.close("loss_hessian(o) for o = (1, 5, 3)", got=loss_hessian(o), expected=by_autograd, atol=1e-12)
     check.passed()
 

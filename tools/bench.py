@@ -5,7 +5,7 @@
 Both paths train softmax regression from scratch from the same seed (W ~ N(0, 0.01²), b = 0,
 batch 256, learning rate 0.1) for the same epochs (default 2), with the test accuracy after each,
 and the same torch CPU threads (what ``helpers.setup()`` sets for the notebooks, or --threads).
-Only the plumbing differs. The d2l reference is the seed articles' code on the d2l package
+Only the plumbing differs. The d2l reference is the code of the d2l-zh study notes (a source article) on the d2l package
 (``d2l.load_data_fashion_mnist``: torchvision, ``ToTensor`` per image, ``DataLoader(num_workers=4)``;
 its ``train_epoch_ch3`` and ``evaluate_accuracy``, gone from d2l 1.0.3, are written out below),
 run from a temporary folder whose ``../data`` holds the verified files. The course's path is
@@ -38,7 +38,7 @@ from .course import ROOT
 
 BATCH_SIZE, LR, SEED = 256, 0.1, 0
 
-# The d2l reference as the seed articles write it: 4 workers on a 2-core machine, float() on a tensor that requires grad.
+# The d2l reference as the d2l-zh study notes write it: 4 workers on a 2-core machine, float() on a tensor that requires grad.
 warnings.filterwarnings("ignore", message="This DataLoader will create")
 warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
 
@@ -59,7 +59,7 @@ def d2l_data_folder():
 
 
 def run_reference(num_epochs: int) -> dict:
-    """The d2l reference: d2l's own loader and helpers (on the CPU, as in the seed articles)."""
+    """The d2l reference: d2l's own loader and helpers (on the CPU, as in the d2l-zh study notes)."""
     from d2l import torch as d2l
 
     def softmax(X):
@@ -91,7 +91,7 @@ def run_reference(num_epochs: int) -> dict:
         metric = d2l.Accumulator(3)
         for X, y in train_iter:
             y_hat = net(X)
-            l = loss(y_hat, y)  # noqa: E741 (the seed articles' name)
+            l = loss(y_hat, y)  # noqa: E741 (the study notes' name)
             if isinstance(updater, torch.optim.Optimizer):
                 updater.zero_grad()
                 l.mean().backward()
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"torch {torch.__version__}, {os.cpu_count()} CPU(s), {threads} torch CPU thread(s) for both paths\n")
 
     reference = run_reference(args.epochs)
-    report("d2l reference", f"the seed articles' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
+    report("d2l reference", f"the d2l-zh study notes' code on {reference['versions']} (d2l.load_data_fashion_mnist: "
            "torchvision + ToTensor + DataLoader(256, shuffle, num_workers=4); d2l.accuracy, "
            "d2l.Accumulator, d2l.sgd)", reference)
     start = time.perf_counter()
