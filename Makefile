@@ -22,14 +22,15 @@ PERTURBED_NUMERICS := "ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE" \
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab check test outputs index export bench student grade html pdf clean
+.PHONY: help env data lab check test outputs index translations export bench student grade html pdf clean
 help:
-	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
+	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/ (the Chinese edition is in zh/)"
 	@echo "make check    will the course run here? versions, device, data, threads, a timed epoch: READY or what to fix"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook,"
 	@echo "             then nbval again under two other float-rounding set-ups (other CPUs' kernels)"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
 	@echo "make index    regenerate the README's notebook table and every notebook's navigation links"
+	@echo "make translations  update the Chinese catalogues (translations/zh/*.po) from the notebooks and regenerate notebooks/zh/"
 	@echo "make export   regenerate helpers/batches.py and helpers/training.py from the cells of notebooks 00 and 04 marked '#| export'"
 	@echo "make bench    time the d2l reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
@@ -77,6 +78,9 @@ outputs: $(STAMP)
 
 index: $(STAMP)
 	$(BIN)/python -m tools.make_index
+
+translations: $(STAMP)
+	$(BIN)/python -m tools.translate
 
 export: $(STAMP)
 	$(BIN)/python -m tools.export_lessons
