@@ -174,7 +174,7 @@ def test_changed_english_cell_fails_then_turns_fuzzy(project):
     edit_notebook(project / "notebooks" / "01_softmax.ipynb", lambda nb: cell(nb, "softmax-21").update(source=new))
     check = run_tool(project, "--check")
     assert check.returncode == 1
-    assert "translations/zh/01_softmax.po is not up to date with notebooks/01_softmax.ipynb" in check.stderr
+    assert "translations/zh/01_softmax.po is out of step with notebooks/01_softmax.ipynb" in check.stderr
     assert "notebooks/zh/01_softmax.ipynb differs from what the catalogue generates in cell softmax-21 (markdown)" \
         in check.stderr and "01_softmax.ipynb: 1 cell(s) fuzzy: softmax-21" in check.stderr
 
@@ -253,6 +253,20 @@ def test_bad_title_translation_writes_nothing(project):
     result = run_tool(project)
     assert result.returncode == 1 and "00_fashion_mnist.ipynb: the title cell" in result.stderr
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("file, text, message", [
+    ("01_softmax.po", 'msgid ""\nmsgstr ""\nnot a po line\n', "01_softmax.po: not a readable gettext catalogue"),
+    ("glossary.tsv", "中文\tEnglish\t首次出现\n独热编码\tone-hot encoding\n", "glossary.tsv, line 2: expected"),
+    ("glossary.tsv", "中文\tEnglish\t首次出现\n独热编码\tone-hot encoding\t09\n", "names notebook(s) ['09']"),
+])
+def test_bad_catalogue_or_glossary_is_reported_and_nothing_written(project, file, text, message):
+    (project / translate.CATALOGUES / file).write_text(text, encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    result = run_tool(project)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+    assert message in run_tool(project, "--check").stderr
 
 
 def test_regenerating_changes_nothing(project):

@@ -3,13 +3,12 @@
     python -m tools.translate [ROOT]            update the catalogues, regenerate notebooks/zh/
     python -m tools.translate --check [ROOT]    change nothing; exit 1 and say what is out of step
 
-One gettext catalogue per notebook, translations/zh/NN_name.po: one entry per markdown cell, keyed by
-the cell's id (msgctxt), the English as msgid, the Chinese as msgstr. As with msgmerge, a new cell gets
-an untranslated entry, a changed one turns fuzzy (its translation kept, the previous msgid beside it)
-and a removed one obsolete. The Chinese notebook is the English one with its markdown translated; code
-cells, outputs and metadata are copied, and the nav cells are made from the Chinese titles. An
-untranslated or fuzzy cell keeps its English under a visible notice, never silently. notebooks/zh/
-README.md is the Chinese table of contents with the glossary (translations/zh/glossary.tsv).
+A catalogue per notebook, translations/zh/NN_name.po, holds an entry per markdown cell: msgctxt the cell
+id, msgid the English, msgstr the Chinese. As with msgmerge, a new cell gets an untranslated entry, a
+changed one turns fuzzy (keeping its translation and the previous msgid), a removed one obsolete. The
+Chinese notebook is the English one with its markdown translated and nav cells made from the Chinese
+titles; an untranslated or fuzzy cell shows its English under a notice. notebooks/zh/README.md is the
+Chinese table of contents and glossary (translations/zh/glossary.tsv).
 """
 from __future__ import annotations
 
@@ -71,10 +70,7 @@ def merge(old: polib.POFile, nb, name: str) -> polib.POFile:
             if entry.msgstr and not entry.fuzzy:
                 entry.previous_msgid, entry.fuzzy = entry.msgid, True
             entry.msgid = cell.source
-        if cell is title:
-            entry.comment = TITLE_NOTE
-        elif course.nbgrader_meta(cell):
-            entry.comment = "An nbgrader written answer: keep any '### BEGIN/END SOLUTION' lines as they are."
+        entry.comment = TITLE_NOTE if cell is title else ""  # extracted comments (#.) are the tool's own
         po.append(entry)
     for entry in entries.values():
         entry.obsolete = True
@@ -135,9 +131,11 @@ def build(root: Path) -> tuple[list[Edition], str]:
     for position, edition in enumerate(editions):
         course.apply_nav(edition.nb, course.nav_source(
             lessons, position, index=f"[目录](README.md) · [English](../{edition.name})"))
-    files_of = {lesson.number: lesson.path.name for lesson in lessons}
+    files_of, terms = {lesson.number: lesson.path.name for lesson in lessons}, read_glossary(root)
+    if unknown := sorted({number for _, _, number in terms} - set(files_of)):
+        raise CourseError(f"{root / CATALOGUES / 'glossary.tsv'}: names notebook(s) {unknown}, which do not exist")
     glossary = "\n".join(["| 中文 | English | 首次出现 |", "| --- | --- | --- |", *(
-        f"| {term} | {english} | [{number}]({files_of[number]}) |" for term, english, number in read_glossary(root))])
+        f"| {term} | {english} | [{number}]({files_of[number]}) |" for term, english, number in terms)])
     template = (root / CATALOGUES / "README.template.md").read_text(encoding="utf-8")
     return editions, template.replace("{notebooks}", course.table_of_contents(
         lessons, "| 笔记本 | 一句话概括 | 所需 |", "")).replace("{glossary}", glossary)
@@ -153,7 +151,7 @@ def audit(root: Path) -> tuple[list[Edition], str]:
     for edition in editions:
         po_path, nb_path = root / CATALOGUES / f"{Path(edition.name).stem}.po", root / EDITION / edition.name
         if _differs(po_path, str(edition.po)):
-            edition.stale[po_path] = f"{po_path.relative_to(root)} is not up to date with notebooks/{edition.name}"
+            edition.stale[po_path] = f"{po_path.relative_to(root)} is out of step with notebooks/{edition.name}"
         found = course.read_notebook(nb_path) if nb_path.exists() else None
         if found != edition.nb:
             cells = {cell.get("id"): cell for cell in found.cells} if found else {}
