@@ -21,14 +21,16 @@ PERTURBED_NUMERICS := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE COURSE_THR
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab check test outputs index export bench student grade html pdf clean
+.PHONY: help env data lab lab-zh check test outputs index translations export bench student grade html pdf clean
 help:
-	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/"
+	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/ (the Chinese edition is in zh/)"
+	@echo "make lab-zh   the same with JupyterLab's menus in Chinese, opened on notebooks/zh/ (installs the language pack the first time)"
 	@echo "make check    will the course run here? versions, device, data, threads, a timed epoch: READY or what to fix"
 	@echo "make test     set up (first time only), run the helper tests and nbval on every notebook,"
 	@echo "             then nbval again under another float-rounding set-up (other CPUs' kernels)"
 	@echo "make outputs  re-execute every notebook and store its outputs (reproducibly)"
 	@echo "make index    regenerate the README's notebook table and every notebook's navigation links"
+	@echo "make translations  update the Chinese catalogues (translations/zh/*.po) from the notebooks and regenerate notebooks/zh/"
 	@echo "make export   regenerate helpers/batches.py and helpers/training.py from the cells of notebooks 00 and 04 marked '#| export'"
 	@echo "make bench    time the d2l reference training path against the course's"
 	@echo "make student  generate the student edition (solutions removed) in build/student"
@@ -51,6 +53,20 @@ data: $(STAMP)
 lab: data
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
+# JupyterLab's Chinese interface is optional, installed only here: make lab never installs it. Its
+# settings folder holds just the interface language, so make lab keeps its own (English) settings.
+LAB_ZH_SETTINGS := $(VENV)/lab-zh-settings
+LAB_ZH_STAMP := $(VENV)/.lab-zh-installed
+$(LAB_ZH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet "jupyterlab-language-pack-zh-cn>=4.0"
+	mkdir -p $(LAB_ZH_SETTINGS)/@jupyterlab/translation-extension
+	echo '{"locale": "zh_CN"}' > $(LAB_ZH_SETTINGS)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	touch $@
+
+lab-zh: data $(LAB_ZH_STAMP)
+	JUPYTERLAB_SETTINGS_DIR=$(LAB_ZH_SETTINGS) $(BIN)/jupyter lab --notebook-dir=notebooks \
+	  --LabApp.default_url=/lab/tree/zh $(ROOT_FLAG) $(LAB_ARGS)
+
 # nbgrader is for teachers who grade (make grade) and for the tests of that path; a learner's
 # environment (make lab) does without it.
 GRADE_STAMP := $(VENV)/.grade-installed
@@ -71,6 +87,9 @@ outputs: $(STAMP)
 
 index: $(STAMP)
 	$(BIN)/python -m tools.make_index
+
+translations: $(STAMP)
+	$(BIN)/python -m tools.translate
 
 export: $(STAMP)
 	$(BIN)/python -m tools.export_lessons

@@ -1,4 +1,4 @@
-"""`make lab` starts a JupyterLab server that answers on localhost and serves the notebooks."""
+"""`make lab` starts a JupyterLab server that answers on localhost and serves the notebooks, Chinese ones too."""
 import json
 import os
 import signal
@@ -35,6 +35,9 @@ def test_make_lab_serves_the_notebooks():
             server.stdout.read().decode() if server.poll() is not None else "(still starting after 90 s)")
         served = {item["name"] for item in contents["content"]}
         assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= served
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/zh?token={token}", timeout=5) as r:
+            served_zh = {item["name"] for item in json.load(r)["content"]}
+        assert {p.name for p in (ROOT / "notebooks" / "zh").glob("*.ipynb")} <= served_zh  # the Chinese edition
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=5) as r:
             assert r.status == 200 and b"JupyterLab" in r.read()
     finally:

@@ -19,10 +19,11 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 INDEX_LINK = "../README.md"  # from notebooks/ to the README
 TITLE_SHAPE = "# NN · Title\n\n**In one line:** <one sentence>\n\n**Needs:** <text>"
+# The Chinese edition's title cells (tools/translate.py) say 一句话概括： and 所需： instead.
 _TITLE_RE = re.compile(
     r"\A# (?P<number>\d{2}) · (?P<title>\S[^\n]*?)[ \t]*\n[ \t]*\n"
-    r"\*\*In one line:\*\*[ \t]*(?P<one_line>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*\n[ \t]*\n"
-    r"\*\*Needs:\*\*[ \t]*(?P<needs>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*(?:\n[ \t]*\n|\n?\Z)")
+    r"\*\*(?:In one line:|一句话概括：)\*\*[ \t]*(?P<one_line>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*\n[ \t]*\n"
+    r"\*\*(?:Needs:|所需：)\*\*[ \t]*(?P<needs>\S[^\n]*(?:\n[^\n]*\S[^\n]*)*?)[ \t]*(?:\n[ \t]*\n|\n?\Z)")
 
 
 class CourseError(Exception):
@@ -141,21 +142,22 @@ def read_course(root: Path = ROOT) -> list[Lesson]:
 
 # ------------------------------------------------------------------- table of contents, nav
 
-def table_of_contents(lessons: list[Lesson]) -> str:
+def table_of_contents(lessons: list[Lesson], header: str = "| Notebook | In one line | Needs |",
+                      folder: str = "notebooks/") -> str:
     """The markdown table of the notebooks (the README's; the site's index re-points its links)."""
     def escape(text):
         return text.replace("|", r"\|")
-    return "\n".join(["| Notebook | In one line | Needs |", "| --- | --- | --- |", *(
-        f"| [{escape(lesson.heading)}](notebooks/{lesson.path.name}) | {escape(lesson.one_line)} | {escape(lesson.needs)} |"
-        for lesson in lessons)])
+    return "\n".join([header, "| --- | --- | --- |", *(
+        f"| [{escape(lesson.heading)}]({folder}{lesson.path.name}) | {escape(lesson.one_line)} | "
+        f"{escape(lesson.needs)} |" for lesson in lessons)])
 
 
-def nav_source(lessons: list[Lesson], position: int) -> str:
+def nav_source(lessons: list[Lesson], position: int, index: str = f"[index]({INDEX_LINK})") -> str:
     """The navigation line of the notebook at `position`: previous · index · next, relative links."""
     previous = [f"[← {lessons[position - 1].heading}]({lessons[position - 1].path.name})"] if position else []
     following = ([f"[{lessons[position + 1].heading} →]({lessons[position + 1].path.name})"]
                  if position + 1 < len(lessons) else [])
-    return " · ".join([*previous, f"[index]({INDEX_LINK})", *following])
+    return " · ".join([*previous, index, *following])
 
 
 def apply_nav(nb, source: str) -> bool:
