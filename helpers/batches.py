@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 
-from helpers.data import check_batch_size, check_examples, read_files
+from helpers.data import read_files
+from helpers.validation import check_batch_size, check_examples
 
 
 # From 00_fashion_mnist.ipynb, section "Reading speed: per-image DataLoader vs tensors in memory".

@@ -1,34 +1,22 @@
-"""Fashion-MNIST as in-memory tensors, found without the network whenever possible.
+"""Fashion-MNIST as in-memory tensors, found on disk without the network whenever possible.
 
-Where the four original files are looked for, all four from one folder (``candidate_dirs`` and
-``default_dirs``, the one place that says it):
+The four original files are taken all from one folder (``search_dirs`` says which): the one that
+``FASHION_MNIST_DIR`` names, if it is set, and only that one; else the first of the project's
+``data/`` (or ``data/FashionMNIST/raw/``, torchvision's layout) and ``/usr/share/datasets/fashion-mnist/``
+(Debian's ``dataset-fashion-mnist``) that holds all four. Only if none does, torchvision downloads them
+into ``data/``, through a temporary folder elsewhere and with a socket timeout, so that a failed,
+interrupted or killed download leaves nothing in ``data/``.
 
-1. if the environment variable ``FASHION_MNIST_DIR`` is set, the folder it names, and only that
-   one: a folder you named that lacks a file, or cannot be read, is an error that names it;
-2. otherwise the project's ``data/`` folder (and ``data/FashionMNIST/raw/``, torchvision's layout),
-   then ``/usr/share/datasets/fashion-mnist/``, where Debian's package ``dataset-fashion-mnist``
-   puts them: the first folder that holds all four;
-3. only if none does, a download into ``data/`` (needs the network), from torchvision's mirrors,
-   with a timeout, a line saying what comes from where, and nothing left behind if it fails or
-   is interrupted (Ctrl-C or SIGTERM).
-
-Every file is checked once (the size and SHA-256 of its decompressed content) before use. The
-batching of the loaded tensors is taught in notebook 00 and exported to ``helpers/batches.py``.
+Every file is checked (the size and SHA-256 of its decompressed content) before use; a missing,
+truncated or corrupt file is one DataError saying which file, where we looked, and how to fix it.
 """
-from __future__ import annotations
-
 import gzip
 import hashlib
 import os
-import shutil
-import signal
+import socket
 import sys
 import tempfile
-import threading
-import urllib.request
-import warnings
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple
@@ -39,11 +27,9 @@ import torch
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-DOWNLOAD_TIMEOUT_S = 30  # for the connection and for each read: a server that stops answering fails
-STAGING_PREFIX = ".download-"  # data/.download-<pid>-*: a download in progress
+DOWNLOAD_TIMEOUT_S = 30  # a server that stops answering for this long fails the download
 
-TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
-               "sandal", "shirt", "sneaker", "bag", "ankle boot")
+TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
 
 
 class FileSpec(NamedTuple):
@@ -52,8 +38,7 @@ class FileSpec(NamedTuple):
     sha256: str
 
 
-# Sizes and checksums of the *decompressed* files, so that any gzip re-compression
-# (Debian's files are re-compressed, torchvision's mirror is not) still verifies.
+# Of the *decompressed* files, so that Debian's re-compressed copies verify as well as torchvision's.
 FILES: Mapping[str, FileSpec] = {
     "train-images-idx3-ubyte.gz": FileSpec(47_040_016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
     "train-labels-idx1-ubyte.gz": FileSpec(60_008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
@@ -66,18 +51,10 @@ class DataError(RuntimeError):
     """Fashion-MNIST is missing, truncated or corrupt; the message says where and how to fix it."""
 
 
-class _NotFound(DataError):
-    """The files are in none of the folders searched (so a download may fetch them)."""
-
-
 @dataclass(frozen=True)
 class FashionMNIST:
-    """The whole data set in memory.
-
-    With ``raw=False`` (the default) images are float32 of shape (N, 1, 28, 28) in [0, 1];
-    with ``raw=True`` they are uint8 of shape (N, 28, 28), exactly as stored in the files.
-    Labels are int64 of shape (N,), values 0..9, naming ``text_labels[label]``.
-    """
+    """The whole data set in memory. Images: float32 (N, 1, 28, 28) in [0, 1], or with ``raw=True`` uint8
+    (N, 28, 28) as stored; labels: int64 (N,), values 0..9, naming ``text_labels[label]``."""
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
@@ -86,288 +63,138 @@ class FashionMNIST:
     sources: dict  # file name -> Path it was read from
 
 
-def default_dirs() -> list[Path]:
-    """The folders searched when FASHION_MNIST_DIR is not set, in order; the first, data/, is where a download goes."""
-    data = PROJECT_ROOT / "data"
-    return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR]
-
-
-def candidate_dirs() -> tuple[list[Path], bool]:
+def search_dirs() -> tuple[list[Path], bool]:
     """The folders to look in, in order, and whether the user named the (only) one with FASHION_MNIST_DIR."""
     if os.environ.get(ENV_VAR):
         return [Path(os.environ[ENV_VAR]).expanduser()], True
-    return default_dirs(), False
+    data = PROJECT_ROOT / "data"
+    return [data, data / "FashionMNIST" / "raw", DEBIAN_DIR], False
 
 
 def _how_to_fix(bad_file: Path | None = None) -> str:
-    """Where we looked and what to do, fitted to the case: a bad file (where it is) or missing files."""
-    dirs, named = candidate_dirs()
-    data, *_, debian = default_dirs()
-    unset = f"or unset {ENV_VAR}, so that the course looks in {data} and {debian} (or downloads the files)."
-    looked = "\n".join(f"  - {d}" for d in dirs)
-    where = f"Looked in (${ENV_VAR} is set, so only there):" if named else f"Looked in (${ENV_VAR} is not set):"
-    if bad_file is not None and named:
-        fixes = [f"replace {bad_file.name} in {bad_file.parent} with a good copy of the original file;", unset]
-    elif bad_file is not None and bad_file.parent == debian:
-        fixes = ["reinstall Debian's package: sudo apt-get install --reinstall dataset-fashion-mnist;",
-                 f"or set {ENV_VAR} to a folder holding good copies of the four files."]
+    dirs, named = search_dirs()
+    looked = f"Looked in ({'only $' + ENV_VAR if named else '$' + ENV_VAR + ' is not set'}):\n" + "".join(
+        f"  - {d}\n" for d in dirs)
+    if bad_file is not None and bad_file.parent == DEBIAN_DIR:
+        fixes = ["reinstall Debian's package: sudo apt-get install --reinstall dataset-fashion-mnist"]
     elif bad_file is not None:
-        fixes = [f"delete {bad_file}, so that the course finds the files elsewhere or downloads them again;",
-                 "or replace it with a good copy of the original file."]
-    elif named:
-        fixes = [f"put the four original *-ubyte.gz files in {dirs[0]};", unset]
+        fixes = [f"replace {bad_file} with a good copy of the original file, or delete it"]
     else:
-        fixes = [f"set {ENV_VAR} to a folder holding the four original *-ubyte.gz files;",
-                 f"copy those files into {data};",
-                 "on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
-                 "     (or connect to the network once, so that the files can be downloaded)."]
-    numbered = "\n".join(f"  {k}. {fix}" for k, fix in enumerate(fixes, start=1))
-    return f"{where}\n{looked}\nHow to fix it:\n{numbered}"
+        fixes = [f"put the four original *-ubyte.gz files in {dirs[0]}"] if named else [
+            f"set {ENV_VAR} to a folder holding the four original *-ubyte.gz files",
+            f"copy those files into {dirs[0]}",
+            "on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist (or connect to the network once)"]
+    if named:
+        fixes.append(f"or unset {ENV_VAR}, so that the course looks in its usual places")
+    return looked + "How to fix it:\n" + "".join(f"  {k}. {fix}\n" for k, fix in enumerate(fixes, 1))
 
 
 def read_verified(path: Path, spec: FileSpec) -> bytes:
-    """Decompress one gz file (every gzip member of it) and check it against ``spec``; raise DataError if it does not match."""
+    """The decompressed content of one gz file (every gzip member); DataError unless it matches ``spec``."""
     try:
-        compressed = path.read_bytes()
-    except OSError as err:
-        raise DataError(f"Fashion-MNIST file {path} cannot be read: {err}.\n" + _how_to_fix(path)) from None
-    try:
-        content = gzip.decompress(compressed)
+        content = gzip.decompress(path.read_bytes())
+        problem = (f"decompresses to {len(content):,} bytes, expected {spec.size:,}" if len(content) != spec.size
+                   else f"is corrupt: its SHA-256 is {hashlib.sha256(content).hexdigest()}, expected {spec.sha256}"
+                   if hashlib.sha256(content).hexdigest() != spec.sha256 else None)
     except EOFError as err:
-        raise DataError(f"Fashion-MNIST file {path.name} is truncated (gzip says: {err}).\n"
-                        f"File: {path}\n" + _how_to_fix(path)) from None
+        problem = f"is truncated (gzip says: {err})"
     except (gzip.BadGzipFile, zlib.error) as err:
-        raise DataError(f"Fashion-MNIST file {path.name} is corrupt (gzip says: {err}).\n"
-                        f"File: {path}\n" + _how_to_fix(path)) from None
-    if len(content) != spec.size:
-        raise DataError(f"Fashion-MNIST file {path.name} is truncated or wrong: it decompresses to "
-                        f"{len(content):,} bytes, expected {spec.size:,}.\nFile: {path}\n" + _how_to_fix(path))
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != spec.sha256:
-        raise DataError(f"Fashion-MNIST file {path.name} is corrupt: its SHA-256 is {digest}, "
-                        f"expected {spec.sha256}.\nFile: {path}\n" + _how_to_fix(path))
+        problem = f"is corrupt (gzip says: {err})"
+    except OSError as err:
+        problem = f"cannot be read ({err})"
+    if problem:
+        raise DataError(f"Fashion-MNIST file {path.name} {problem}.\nFile: {path}\n" + _how_to_fix(path))
     return content
 
 
 def parse_idx(content: bytes) -> np.ndarray:
-    """Parse the IDX format of the original files (unsigned-byte data only).
-
-    Header: two zero bytes, type byte 0x08 (uint8), number of dimensions, then one big-endian
-    uint32 per dimension. Returns a writable uint8 array of that shape.
-    """
+    """A writable uint8 array from the IDX format: 0, 0, type 0x08, ndim, then one big-endian uint32 per dim."""
     if len(content) < 4 or content[0:2] != b"\x00\x00" or content[2] != 0x08:
         raise DataError("not an IDX file of unsigned bytes (bad magic number)")
-    ndim = content[3]
-    dims = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    offset = 4 + 4 * ndim
+    dims = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(content[3]))
+    offset = 4 + 4 * len(dims)
     if len(content) - offset != int(np.prod(dims)):
         raise DataError(f"IDX header promises shape {dims} but the file holds {len(content) - offset} bytes of data")
     return np.frombuffer(content, dtype=np.uint8, offset=offset).reshape(dims).copy()
 
 
-def _fetch(url: str, target: Path, timeout: float) -> None:
-    """Copy ``url`` to ``target``, printing progress to stderr; a silent server fails after ``timeout`` s."""
-    print(f"downloading {target.name} from {url}", file=sys.stderr, flush=True)
-    opener = urllib.request.build_opener()  # reads the proxy settings of the environment as it is now
-    with opener.open(url, timeout=timeout) as response, open(target, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0)
-        done, shown = 0, 0
-        while chunk := response.read(1 << 20):
-            out.write(chunk)
-            done += len(chunk)
-            if total and done * 4 // total > shown:  # a line at each quarter
-                shown = done * 4 // total
-                print(f"  {done / 1e6:.1f} of {total / 1e6:.1f} MB", file=sys.stderr, flush=True)
-
-
-def _download_with_torchvision(dest: Path, names=tuple(FILES), timeout: float | None = None) -> None:
-    """Download the gz files from torchvision's mirrors into ``dest/FashionMNIST/raw/`` (needs the network)."""
-    import torchvision
-    timeout = DOWNLOAD_TIMEOUT_S if timeout is None else timeout
-    raw = dest / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        failures = []
-        for mirror in torchvision.datasets.FashionMNIST.mirrors:
-            try:
-                _fetch(mirror + name, raw / name, timeout)
-                break
-            except OSError as err:  # URLError, a timeout, connection refused, HTTP errors
-                reason = getattr(err, "reason", err)
-                silent = isinstance(err, TimeoutError) or isinstance(reason, TimeoutError)
-                failures.append(f"{mirror + name}: " + (f"no answer within {timeout:g} s" if silent else str(reason)))
-        else:
-            raise OSError("; ".join(failures))
-
-
-class _Terminated(BaseException):
-    """SIGTERM arrived during a download: clean up, then die of that signal."""
-
-
-def _remove_stale_staging(dest: Path) -> None:
-    # A download killed outright (SIGKILL, a power cut) leaves its folder; its process is gone.
-    for folder in dest.glob(f"{STAGING_PREFIX}*"):
-        pid = folder.name[len(STAGING_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and _process_alive(int(pid)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0 only asks whether the process exists (PermissionError: it does)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
-def download(specs: Mapping[str, FileSpec] = FILES, dest: Path | None = None) -> dict[str, tuple[Path, bytes]]:
-    """Fetch the files into ``dest`` (default: data/, see ``default_dirs``); {name: (path, verified content)}.
-
-    The download goes into a staging folder beside ``dest``; only verified files are moved in, so
-    an interrupted (Ctrl-C, SIGTERM) or failed download leaves nothing half-written behind, and a
-    staging folder left by a download that was killed outright is removed at the next start.
-    """
-    dest = Path(dest) if dest is not None else default_dirs()[0]
-    dest.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(dest)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-
-    def terminate(signum, frame):
-        raise _Terminated()
-
-    # The handler comes first, so that no SIGTERM can land between making the staging folder and
-    # being ready to remove it.
-    previous = signal.signal(signal.SIGTERM, terminate) if in_main_thread else None
-    terminated, staging = False, None
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest))
+def find_files(specs: Mapping[str, FileSpec] = FILES) -> dict[str, Path] | None:
+    """{name: path} from the first folder holding every file, or None; DataError if they are split or not where named."""
+    dirs, named = search_dirs()
+    partial = []
+    for folder in dirs:
         try:
-            _download_with_torchvision(staging, tuple(specs))
-        except Exception as err:
-            raise DataError("Fashion-MNIST was not found on this machine, and downloading it failed "
-                            f"({type(err).__name__}: {err}).\n" + _how_to_fix()) from None
-        raw = staging / "FashionMNIST" / "raw"
-        contents = {name: read_verified(raw / name, spec) for name, spec in specs.items()}
-        for name in specs:
-            os.replace(raw / name, dest / name)
-    except _Terminated:
-        terminated = True
+            present = [name for name in specs if (folder / name).is_file()]
+        except PermissionError:
+            raise DataError(f"The folder {folder} cannot be read (permission denied): let your user read it "
+                            f"(chmod), or point {ENV_VAR} elsewhere.\n" + _how_to_fix()) from None
+        if len(present) == len(specs):
+            return {name: folder / name for name in specs}
+        partial += [f"{folder} holds only {', '.join(present)}; all four must be in one folder."] if present else []
+    if named:
+        problem = "does not exist" if not dirs[0].exists() else f"lacks {', '.join(n for n in specs if n not in present)}"
+        raise DataError(f"{ENV_VAR} is set to {dirs[0]}, which {problem}.\n" + _how_to_fix())
+    if partial:
+        raise DataError("Fashion-MNIST is incomplete:\n" + "\n".join(partial) + "\n" + _how_to_fix())
+    return None
+
+
+def download(specs: Mapping[str, FileSpec] = FILES) -> dict[str, tuple[Path, bytes]]:
+    """Fetch the files with torchvision into data/; {name: (path, verified content)}."""
+    import torchvision
+    dest = search_dirs()[0][0]
+    print(f"Fashion-MNIST is not on this machine: downloading it with torchvision from "
+          f"{torchvision.datasets.FashionMNIST.mirrors[0]} into {dest}", file=sys.stderr, flush=True)
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:  # the system's temporary folder: whatever stops the download, data/ never holds a partial file
+        with tempfile.TemporaryDirectory(prefix="fashion-mnist-download-") as staging:
+            torchvision.datasets.FashionMNIST(staging, train=True, download=True)
+            raw = Path(staging) / "FashionMNIST" / "raw"
+            contents = {name: read_verified(raw / name, spec) for name, spec in specs.items()}
+            dest.mkdir(parents=True, exist_ok=True)
+            for name in specs:
+                staged = dest / f".{name}.part"
+                staged.write_bytes((raw / name).read_bytes())
+                os.replace(staged, dest / name)
+    except (RuntimeError, OSError) as err:
+        silent = isinstance(err, TimeoutError) or "timed out" in str(err)
+        reason = f"no answer within {DOWNLOAD_TIMEOUT_S} s" if silent else f"{type(err).__name__}: {err}"
+        raise DataError(f"Fashion-MNIST was not found on this machine, and downloading it failed ({reason}).\n"
+                        + _how_to_fix()) from None
     finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        if in_main_thread and previous is not None:  # None: a handler not set from Python
-            signal.signal(signal.SIGTERM, previous)
-    if terminated:  # die of the signal, as without the handler, now that nothing is left behind
-        os.kill(os.getpid(), signal.SIGTERM)
-        raise DataError("The download of Fashion-MNIST was stopped by SIGTERM; nothing was kept.")
+        socket.setdefaulttimeout(previous_timeout)
     return {name: (dest / name, content) for name, content in contents.items()}
 
 
-def _holds(folder: Path, name: str) -> bool:
-    try:
-        return (folder / name).is_file()
-    except PermissionError:
-        raise DataError(f"The folder {folder} cannot be read (permission denied).\n"
-                        f"Let your user read it (chmod), or point {ENV_VAR} elsewhere.\n" + _how_to_fix()) from None
-
-
-def find_files(specs: Mapping[str, FileSpec] = FILES) -> dict[str, Path]:
-    """Locate all the files in one folder (see the module docstring); nothing is downloaded.
-
-    Returns {file name: path}. Raises DataError naming what is missing and where it looked.
-    """
-    dirs, named = candidate_dirs()
-    partial = []
-    for folder in dirs:
-        present = [name for name in specs if _holds(folder, name)]
-        if len(present) == len(specs):
-            for other, some in partial:
-                warnings.warn(f"{other} holds only {', '.join(some)} of the Fashion-MNIST files; "
-                              f"all four are taken from {folder} instead", stacklevel=3)
-            return {name: folder / name for name in specs}
-        if present:
-            partial.append((folder, present))
-    if named:
-        missing = [name for name in specs if not _holds(dirs[0], name)]
-        problem = "does not exist" if not dirs[0].exists() else f"lacks {', '.join(missing)}"
-        raise DataError(f"{ENV_VAR} is set to {dirs[0]}, which {problem}.\n" + _how_to_fix())
-    note = "".join(f"\n{folder} holds only {', '.join(some)}; all four must be in one folder." for folder, some in partial)
-    raise _NotFound(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.{note}\n" + _how_to_fix())
-
-
 def read_files(specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> dict[str, tuple[Path, bytes]]:
-    """Every file, found (see the module docstring) or downloaded: {name: (path, decompressed content)}.
-
-    Each file is decompressed and verified exactly once, also when it has just been downloaded.
-    """
-    try:
-        paths = find_files(specs)
-    except _NotFound:
-        if not download_if_missing:
-            raise
-        return download(specs)
-    # zlib releases the GIL, so the four files decompress in parallel.
-    with ThreadPoolExecutor(max_workers=len(specs)) as pool:
-        contents = pool.map(lambda name: read_verified(paths[name], specs[name]), specs)
-        return {name: (paths[name], content) for name, content in zip(specs, contents)}
+    """Every file, found or (if allowed) downloaded, each decompressed and verified once: {name: (path, content)}."""
+    paths = find_files(specs)
+    if paths is None:
+        if download_if_missing:
+            return download(specs)
+        raise DataError(f"Fashion-MNIST file(s) not found: {', '.join(specs)}.\n" + _how_to_fix())
+    return {name: (path, read_verified(path, specs[name])) for name, path in paths.items()}
 
 
 def load_fashion_mnist(device: str | torch.device = "cpu", raw: bool = False,
-                       specs: Mapping[str, FileSpec] = FILES,
-                       download_if_missing: bool = True) -> FashionMNIST:
-    """Return the whole of Fashion-MNIST as tensors on ``device`` (see FashionMNIST for shapes).
+                       specs: Mapping[str, FileSpec] = FILES, download_if_missing: bool = True) -> FashionMNIST:
+    """The whole of Fashion-MNIST as tensors on ``device`` (see FashionMNIST for shapes and dtypes).
 
     ``raw=False`` scales pixels from 0..255 to float32 in [0, 1] and adds the channel axis (NCHW).
     """
     files = read_files(specs, download_if_missing)
-    arrays = {name: parse_idx(content) for name, (_, content) in files.items()}
 
-    def images(name):
-        x = torch.from_numpy(arrays[name]).to(device)
-        return x if raw else x.unsqueeze(1).to(torch.float32).div_(255)
+    def tensor(kind: str, part: str) -> torch.Tensor:  # picked by name: "train"/"t10k", "images"/"labels"
+        x = torch.from_numpy(parse_idx(next(c for n, (_, c) in files.items() if n.startswith(f"{kind}-{part}"))))
+        if part == "labels":
+            return x.to(device=device, dtype=torch.int64)
+        return x.to(device) if raw else x.to(device).unsqueeze(1).to(torch.float32).div_(255)
 
-    def labels(name):
-        return torch.from_numpy(arrays[name]).to(device=device, dtype=torch.int64)
-
-    train_x, train_y, test_x, test_y = specs
-    return FashionMNIST(images(train_x), labels(train_y), images(test_x), labels(test_y),
-                        TEXT_LABELS, {name: path for name, (path, _) in files.items()})
+    return FashionMNIST(tensor("train", "images"), tensor("train", "labels"), tensor("t10k", "images"),
+                        tensor("t10k", "labels"), TEXT_LABELS, {name: path for name, (path, _) in files.items()})
 
 
 def text_labels(labels) -> list[str]:
     """Map integer labels (a tensor or iterable of ints) to their names."""
     return [TEXT_LABELS[int(i)] for i in labels]
-
-
-def check_batch_size(batch_size) -> int:
-    """``batch_size`` as an int; ValueError unless it is a positive integer (a Python or NumPy int, not a bool)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
-
-
-def check_examples(X: torch.Tensor, y: torch.Tensor, num_classes: int | None = None) -> None:
-    """Raise ValueError, saying what was expected, unless X (n, ...) and y (n,) are examples and labels.
-
-    y must hold class indices: an integer tensor of shape (n,), values in 0..num_classes - 1 (or
-    merely >= 0 when num_classes is None). Checking the range reads two numbers from the device.
-    """
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise ValueError(f"X and y must be tensors; got {type(X).__name__} and {type(y).__name__}.")
-    if y.ndim != 1:
-        hint = " (use y.squeeze(1) or y.reshape(-1))" if y.ndim == 2 and y.shape[1] == 1 else ""
-        raise ValueError(f"labels y must have shape (n,), one class index per example; got shape {tuple(y.shape)}{hint}.")
-    if y.dtype.is_floating_point or y.dtype == torch.bool or y.is_complex():
-        raise ValueError(f"labels y must be integer class indices (e.g. torch.int64); got {y.dtype}.")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must hold the same number of examples; got {len(X)} and {len(y)}.")
-    if X.device != y.device:
-        raise ValueError(f"X is on {X.device} but y is on {y.device}; move both to one device first.")
-    if len(y):
-        low, high = (int(v) for v in torch.aminmax(y))  # one read from the device
-        if low < 0 or (num_classes is not None and high >= num_classes):
-            expected = f"0..{num_classes - 1}" if num_classes is not None else "0 or more"
-            raise ValueError(f"labels y must be class indices in {expected}; got values from {low} to {high}.")

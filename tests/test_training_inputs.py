@@ -38,7 +38,7 @@ def test_good_input_trains_and_scores(data, model):
 
 @pytest.mark.parametrize("labels, message", [
     (lambda y: y.reshape(-1, 1), r"labels y must have shape \(n,\).*got shape \(12, 1\).*squeeze"),
-    (lambda y: torch.where(y == 0, -1, y), r"class indices in 0 or more; got values from -1"),
+    (lambda y: torch.where(y == 0, -1, y), r"class indices, 0 or more; got values from -1"),
     (lambda y: y[:-2], r"same number of examples; got 12 and 10"),
     (lambda y: y.float(), r"integer class indices .*got torch.float32"),
 ])
