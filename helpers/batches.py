@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from helpers.data import read_files
-from helpers.validation import check_batch_size, check_examples
+from helpers.validation import check_batch_size, check_examples_and_labels
 
 
 # From 00_fashion_mnist.ipynb, section "Reading speed: per-image DataLoader vs tensors in memory".
@@ -25,7 +25,7 @@ class Minibatches:
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int,
                  shuffle: bool = True, seed: int = 0):
-        check_examples(X, y)  # X (n, ...) and y (n,) class indices, on one device
+        check_examples_and_labels(X, y)  # X (n, ...) and y (n,) class indices, on one device
         self.X, self.y, self.batch_size, self.shuffle = X, y, check_batch_size(batch_size), shuffle
         self.generator = torch.Generator().manual_seed(seed)
 

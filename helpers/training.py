@@ -40,7 +40,7 @@ def cross_entropy(y_hat, y):
 
 # From 04_softmax_regression_scratch.ipynb, section "Accuracy".
 def accuracy(y_hat, y):
-    """Number of rows of y_hat whose largest entry is in column y: a 0-d tensor on y's device."""
+    """The count (not the fraction) of rows of y_hat whose largest entry is in column y: a 0-d tensor on y's device."""
     return (y_hat.argmax(dim=1) == y).sum()
 
 

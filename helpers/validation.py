@@ -17,7 +17,7 @@ def check_batch_size(batch_size) -> int:
     return int(batch_size)
 
 
-def check_examples(X: torch.Tensor, y: torch.Tensor) -> None:
+def check_examples_and_labels(X: torch.Tensor, y: torch.Tensor) -> None:
     """Raise ValueError, saying what was expected, unless X (n, ...) and y (n,) are examples and labels.
 
     y must hold class indices: an integer tensor of shape (n,), values >= 0, on X's device.
