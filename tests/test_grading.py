@@ -344,7 +344,7 @@ def test_feedback_has_every_check_message_and_no_hidden_test_or_solution(graded)
 @needs_sandbox
 def test_broken_submissions_are_reported_by_name_and_skipped(graded):
     stderr, students = graded["result"].stderr, {r["student"] for r in graded["rows"]}
-    assert "corrupt/06_exercises.ipynb: skipped, not a readable notebook" in stderr
+    assert "corrupt/06_exercises.ipynb: skipped, cannot be read as a notebook" in stderr
     assert "missing/06_exercises.ipynb: skipped, check cells missing: exercise-8" in stderr
     assert "corrupt" not in students and "missing" not in students and "full" in students
 

@@ -1,19 +1,12 @@
-"""Autograde students' filled-in notebooks with nbgrader, each in a sandbox: grades, feedback, graded notebooks.
+"""Autograde students' notebooks with nbgrader, each in a sandbox: grades, feedback, graded notebooks.
 
     python -m tools.grade SUBMISSIONS [--out build/grades.csv] [--feedback build/feedback]
                           [--course build/grading] [--timeout 60] [--jobs N] [--no-sandbox]
 
-SUBMISSIONS holds one folder per student with that student's copies of exercise notebooks of the
-student edition, English or Chinese, named as in the course (alice/06_exercises.ipynb). Each
-course notebook with exercises becomes an assignment of an nbgrader course built in --course:
-released with helpers/ (generate_assignment), each submission autograded on its own, --jobs at a
-time, its kernel in a sandbox (tools/sandbox.py), then nbgrader's feedback without the hidden
-tests. nbgrader restores every locked check cell before it runs a notebook; an edited one is
-reported, and so is code that reaches into the checking machinery (tamper flags). An answer cell
-that runs longer than --timeout seconds is interrupted and its exercise scores 0; a notebook that
-nbgrader cannot finish scores 0. A file that is not a notebook, not a course notebook with
-exercises, or lacks some check cells is named and skipped. The CSV
-(student,notebook,exercise,points,max_points) is written in one step; a summary goes to the terminal.
+SUBMISSIONS holds one folder per student with copies of exercise notebooks of the student edition,
+English or Chinese, named as in the course (alice/06_exercises.ipynb). Each becomes a submission to
+an nbgrader course in --course, autograded on its own, --jobs at a time, with its kernel in a sandbox
+(tools/sandbox.py). README.md ("Teaching with this course") says what the teacher gets.
 """
 from __future__ import annotations
 
@@ -30,7 +23,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -52,8 +44,9 @@ c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrade
                                     "tools.grade.CheckMessagesOnly", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 """
 WATCHED_MODULES = {"torch", "math", "numpy", "helpers", "builtins"}
-FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmtree", "listdir", "scandir",
-              "walk", "glob", "iglob", "rglob", "iterdir"}
+FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmtree", "listdir",
+              "scandir", "walk", "glob", "iglob", "rglob", "iterdir"}
+SUSPECT_NAMES = {"exec", "eval", "compile", "__import__", "set_custom_exc", "get_ipython"}
 
 
 @dataclass
@@ -66,7 +59,7 @@ class Submission:
 
 
 class CheckMessagesOnly(NbGraderPreprocessor):
-    """In feedback, a failed check shows its message, never the traceback through hidden test lines."""
+    """In feedback, a failed check shows its message, never a traceback through the hidden test lines."""
 
     def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []) if course.is_check(cell) else []:
@@ -82,49 +75,6 @@ def exercise_notebooks(notebooks_dir: Path) -> dict:
     return {stem: nb for stem, nb in notebooks.items() if course.checks(nb)}
 
 
-def tamper_flags(nb, released) -> list[str]:
-    """'exercise-N: what' for what each code cell the student wrote does to the checking machinery:
-    changes attributes of torch, math, numpy, builtins or helpers, calls exec or eval, uses IPython's
-    hooks (get_ipython, set_custom_exc), touches files or names a notebook. For a person to read."""
-    from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines become get_ipython()
-    released_sources, cells, exercise = {c.source for c in released.cells}, [], "after the last exercise"
-    for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
-        if course.is_check(cell):
-            exercise = course.nbgrader_meta(cell)["grade_id"]
-        elif cell.cell_type == "code" and cell.source not in released_sources:
-            cells.insert(0, (exercise, _parse(TransformerManager().transform_cell(cell.source))))
-    modules = {}  # the name an import binds -> the package it comes from
-    for tree in [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [t for _, t in cells]:
-        for node in ast.walk(tree):
-            for alias in getattr(node, "names", []) if isinstance(node, (ast.Import, ast.ImportFrom)) else []:
-                package = (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
-                modules[alias.asname or alias.name.split(".")[0]] = package.split(".")[0]
-
-    def watched(node) -> bool:
-        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-            node = node.func if isinstance(node, ast.Call) else node.value
-        return isinstance(node, ast.Name) and modules.get(node.id, node.id) in WATCHED_MODULES
-
-    flags = []
-    for exercise, tree in cells:
-        found = []
-        for node in ast.walk(tree):
-            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
-            found += [f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value)]
-            called = _name(node.func) if isinstance(node, ast.Call) else ""
-            if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
-                found.append(f"{called}({ast.unparse(node.args[0])}, …)")
-            if called in FILE_CALLS:
-                found.append(f"touches files ({called})")
-            if isinstance(node, ast.Name) and node.id in ("exec", "eval", "compile", "__import__") \
-                    or _name(node) in ("set_custom_exc", "get_ipython"):
-                found.append(_name(node))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
-                found.append(f"names a notebook ({node.value!r})")
-        flags += [f"{exercise}: {flag}" for flag in dict.fromkeys(found)]
-    return flags
-
-
 def _parse(source: str) -> ast.AST:
     try:
         return ast.parse(source)
@@ -132,15 +82,50 @@ def _parse(source: str) -> ast.AST:
         return ast.Module(body=[], type_ignores=[])
 
 
-def _name(node) -> str:
-    return getattr(node, "id", None) or getattr(node, "attr", None) or "" if isinstance(node, (ast.Name, ast.Attribute)) else ""
+def tamper_flags(nb, released) -> list[str]:
+    """'exercise-N: what' for the code cells the student wrote that change attributes of torch, math,
+    numpy, builtins or helpers, call exec or eval, use IPython's hooks, touch files or name a notebook."""
+    from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines: get_ipython() calls
+    shown, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
+    for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
+        if course.is_check(cell):
+            exercise = course.nbgrader_meta(cell)["grade_id"]
+        elif cell.cell_type == "code" and cell.source not in shown:
+            written.insert(0, (exercise, _parse(TransformerManager().transform_cell(cell.source))))
+    trees = [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [tree for _, tree in written]
+    imported = {a.asname or a.name.split(".")[0]: (getattr(n, "module", None) or a.name).split(".")[0]
+                for tree in trees for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+
+    def watched(node) -> bool:  # np.linalg, Check.close, helpers.checks: rooted in a watched module
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return isinstance(node, ast.Name) and imported.get(node.id, node.id) in WATCHED_MODULES
+
+    flags = []
+    for exercise, tree in written:
+        found = []
+        for node in ast.walk(tree):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
+            found += [f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value)]
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+            if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
+                found.append(f"{called}({ast.unparse(node.args[0])}, …)")
+            if called in FILE_CALLS:
+                found.append(f"touches files ({called})")
+            if name in SUSPECT_NAMES:
+                found.append(name)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
+                found.append(f"names a notebook ({node.value!r})")
+        flags += [f"{exercise}: {flag}" for flag in dict.fromkeys(found)]
+    return flags
 
 
 def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[str]]:
     """The gradable submissions, and one line for each file skipped and why."""
     accepted, problems = [], []
-    # each notebook's check cells as written and as released (hidden tests removed), computed once
     released = {stem: make_student.student_notebook(nb) for stem, nb in exercises.items()}
+    # each notebook's check cells as written and as released (hidden tests removed), computed once
     reference = {stem: (course.checks(nb), course.checks(released[stem])) for stem, nb in exercises.items()}
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
         if not STUDENT_ID.match(student_dir.name):
@@ -156,13 +141,9 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
                 continue
             try:
                 nb = course.read_notebook(path)
-            except CourseError as err:
-                problems.append(f"{where}: skipped, not a readable notebook: {str(err).removeprefix(f'{path}: ')}")
-                continue
-            try:
                 handed_in = course.checks(nb)
-            except CourseError as err:
-                problems.append(f"{where}: skipped, {err}")
+            except CourseError as err:  # not a notebook, or a check cell without its grade_id
+                problems.append(f"{where}: skipped, {str(err).removeprefix(f'{path}: ')}")
                 continue
             original, as_released = reference[path.stem]
             if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
@@ -176,21 +157,18 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
 
 def with_venv_on_path() -> dict:
     """The environment with this Python's bin/ first on PATH (nbgrader runs the `alembic` installed
-    beside it, also in a virtual environment that is not activated) and tools/ importable (feedback)."""
+    beside it, in a virtual environment that need not be active) and tools/ importable (feedback)."""
     return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                PYTHONPATH=os.pathsep.join([str(course.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+                PYTHONPATH=os.pathsep.join(filter(None, [str(course.ROOT), os.environ.get("PYTHONPATH")])))
 
 
-def nbgrader_cli(course_dir: Path, *args: str, env: dict | None = None, timeout: float | None = None):
-    """`nbgrader ARGS` in the course folder; its CompletedProcess."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True, text=True,
-                          env={**with_venv_on_path(), **(env or {})}, timeout=timeout)
-
-
-def checked_nbgrader(course_dir: Path, *args: str) -> None:
-    result = nbgrader_cli(course_dir, *args)
-    if result.returncode != 0:
+def nbgrader_cli(course_dir: Path, *args: str, env: dict | None = None, timeout: float | None = None, check=True):
+    """`nbgrader ARGS` in the course folder; its CompletedProcess (CourseError if it fails and `check`)."""
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True,
+                            text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    if check and result.returncode != 0:
         raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
 def new_course(course_dir: Path, timeout: int) -> None:
@@ -201,101 +179,85 @@ def new_course(course_dir: Path, timeout: int) -> None:
                               "so it is left as it is; name another --course folder (it is replaced at every run)")
         shutil.rmtree(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
-    course_dir.chmod(0o700)  # a root sandbox opens its own submission folder to its user id; nobody else gets in
+    course_dir.chmod(0o700)  # a root sandbox opens its submission's folder to its own user id; nobody else gets in
     (course_dir / MARKER).write_text("made by python -m tools.grade, which replaces this folder at every run\n")
     (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course_dir), timeout=timeout))
 
 
-def autograde(course_dir: Path, s: Submission, slots: queue.Queue, wall_seconds: float, sandboxed: bool) -> str | None:
+def autograde(course_dir: Path, s: Submission, slots: queue.Queue, seconds: float, sandboxed: bool) -> str | None:
     """`nbgrader autograde` of one submission, in a sandbox of its own; None, or why it did not finish."""
-    slot = slots.get()
+    slot, runtime = slots.get(), course_dir / "sandboxes" / f"{s.student}.{s.notebook}"
     try:
-        runtime = course_dir / "sandboxes" / f"{s.student}.{s.notebook}"
         runtime.mkdir(parents=True)
         env, options = {}, []
         if sandboxed:
             sandbox.write_kernelspec(runtime, course_dir / "autograded" / s.student / s.notebook,
                                      course.ROOT / "helpers", slot)
-            env, options = {"JUPYTER_PATH": str(runtime)}, [
-                f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
-                f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
-        for _ in range(3):  # parallel jobs share nbgrader's SQLite gradebook, which may be busy for a moment
-            try:
-                result = nbgrader_cli(course_dir, "autograde", s.notebook, "--student", s.student, "--force",
-                                      *options, env=env, timeout=wall_seconds)
-            except subprocess.TimeoutExpired:
-                return f"stopped after {wall_seconds:.0f} s"
-            if result.returncode == 0:
-                return None
-            if "database is locked" not in result.stdout + result.stderr:
+            env, options = {"JUPYTER_PATH": str(runtime)}, [f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
+                                                            "--KernelManager.transport=ipc",
+                                                            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
+        for _ in range(3):  # parallel jobs share nbgrader's SQLite gradebook, which may be locked for a moment
+            result = nbgrader_cli(course_dir, "autograde", s.notebook, "--student", s.student, "--force", *options,
+                                  env=env, timeout=seconds, check=False)
+            if result.returncode == 0 or "database is locked" not in result.stdout + result.stderr:
                 break
-        errors = [line for line in (result.stdout + result.stderr).splitlines() if "[AutogradeApp | ERROR]" in line]
-        return (errors or ["nbgrader failed"])[0].split("ERROR]")[-1].strip()
+    except subprocess.TimeoutExpired:
+        return f"stopped after {seconds:.0f} s"
     finally:
         slots.put(slot)
-
-
-def gradebook(course_dir: Path):
-    from nbgrader.api import Gradebook
-    return Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}")
+    errors = [line.split("ERROR]")[-1].strip() for line in (result.stdout + result.stderr).splitlines() if "ERROR]" in line]
+    return None if result.returncode == 0 else (errors or ["nbgrader failed"])[0]
 
 
 def grade(submissions: list[Submission], exercises: dict, course_dir: Path, timeout: int, jobs: int,
           sandboxed: bool) -> tuple[list[dict], list[str]]:
-    """Autograde every submission in a fresh nbgrader course: one row per check cell, and a line for
-    each submission that nbgrader could not finish (it scores 0)."""
+    """Autograde every submission in a fresh nbgrader course, and write its feedback: one row per check
+    cell, and a line for each submission that nbgrader could not finish (it scores 0)."""
+    from nbgrader.api import Gradebook, MissingEntry
     new_course(course_dir, timeout)
     assignments = sorted({s.notebook for s in submissions})
     for assignment in assignments:
         source = course_dir / "source" / assignment
         source.mkdir(parents=True)
         files.write_notebook(source / f"{assignment}.ipynb", exercises[assignment])
-        make_student.add_supporting_files(source)  # released with it; copied beside every submission
-        checked_nbgrader(course_dir, "generate_assignment", assignment, "--force", "--create")
+        make_student.add_supporting_files(source)  # released with it, and copied beside every submission
+        nbgrader_cli(course_dir, "generate_assignment", assignment, "--force", "--create")
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
         shutil.copy(s.path, course_dir / "submitted" / s.student / s.notebook / f"{s.notebook}.ipynb")
-    # the Gradebook runs `alembic` too
-    with mock.patch.dict(os.environ, PATH=with_venv_on_path()["PATH"]):
-        with gradebook(course_dir) as book:  # every student added first: parallel jobs need not race for it
-            for student in sorted({s.student for s in submissions}):
-                book.update_or_create_student(student)
-        slots = queue.Queue()
-        for slot in range(jobs):
-            slots.put(slot)
-        with ThreadPoolExecutor(jobs) as pool:
-            failures = list(pool.map(lambda s: autograde(course_dir, s, slots, timeout * (1 + sum(
-                c.cell_type == "code" for c in exercises[s.notebook].cells)), sandboxed), submissions))
-        for assignment in assignments:
-            checked_nbgrader(course_dir, "generate_feedback", assignment, "--force")
-        from nbgrader.api import MissingEntry
-        rows, unfinished = [], []
-        with gradebook(course_dir) as book:
-            for s, failure in zip(submissions, failures):
-                try:
-                    scores = {g.name: g.score for g in book.find_submission_notebook(s.notebook, s.notebook, s.student).grades}
-                except MissingEntry:
-                    scores = {}
-                if failure:
-                    unfinished.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({failure}); it scores 0")
-                rows += [{"student": s.student, "notebook": s.notebook, "exercise": cell.metadata.nbgrader.grade_id,
-                          "points": _number(0 if failure else scores.get(cell.metadata.nbgrader.grade_id)),
-                          "max_points": _number(cell.metadata.nbgrader.points)}
-                         for cell in exercises[s.notebook].cells if course.is_check(cell)]
+    database = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(database) as gradebook:  # every student added first, so that parallel jobs need not
+        for student in sorted({s.student for s in submissions}):
+            gradebook.update_or_create_student(student)
+    slots = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with ThreadPoolExecutor(jobs) as pool:
+        failures = list(pool.map(lambda s: autograde(course_dir, s, slots, timeout * (1 + sum(
+            c.cell_type == "code" for c in exercises[s.notebook].cells)), sandboxed), submissions))
+    for assignment in assignments:
+        nbgrader_cli(course_dir, "generate_feedback", assignment, "--force")
+    rows, unfinished = [], []
+    with Gradebook(database) as gradebook:
+        for s, failure in zip(submissions, failures):
+            try:
+                scores = {g.name: g.score for g in gradebook.find_submission_notebook(s.notebook, s.notebook,
+                                                                                      s.student).grades}
+            except MissingEntry:
+                scores = {}
+            if failure:
+                unfinished.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({failure}); it scores 0")
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid,
+                      "points": _number(0 if failure else scores.get(gid)),
+                      "max_points": _number(course.nbgrader_meta(cell)["points"])}
+                     for gid, cell in ((course.nbgrader_meta(c)["grade_id"], c) for c in exercises[s.notebook].cells
+                                       if course.is_check(c))]
     return rows, unfinished
 
 
 def _number(value) -> str:
     value = float(value or 0)
     return str(int(value)) if value.is_integer() else f"{value:g}"
-
-
-def copy_feedback(course_dir: Path, feedback_dir: Path) -> None:
-    """nbgrader's feedback/<student>/<assignment>/<notebook>.html as feedback_dir/<student>/<notebook>.html."""
-    with files.replacing_folder(feedback_dir) as staging:
-        for page in sorted((course_dir / "feedback").glob("*/*/*.html")):
-            (staging / page.parent.parent.name).mkdir(exist_ok=True)
-            shutil.copy(page, staging / page.parent.parent.name / page.name)
 
 
 def summary(rows: list[dict], submissions: list[Submission]) -> str:
@@ -312,9 +274,9 @@ def summary(rows: list[dict], submissions: list[Submission]) -> str:
         lines += [f"{notebook}:"] + ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table]
     lines += [f"{s.student}/{s.notebook}.ipynb: edited check cell(s) {', '.join(s.edited_checks)}; "
               "nbgrader restored the originals before grading" for s in submissions if s.edited_checks]
-    if flagged := [s for s in submissions if s.tamper_flags]:
+    if any(s.tamper_flags for s in submissions):
         lines.append("Tamper flags: code that reaches into the checking machinery, for you to read (not proof):")
-        lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in flagged for flag in s.tamper_flags]
+        lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in submissions for flag in s.tamper_flags]
     return "\n".join(lines)
 
 
@@ -322,12 +284,14 @@ def grade_class(args) -> str:
     """Grade, write the CSV and the feedback; the summary to print."""
     if not args.submissions.is_dir():
         raise CourseError(f"{args.submissions} is not a folder; give SUBMISSIONS=<folder with one folder per student>")
+    unsafe = "WARNING: no sandbox (--no-sandbox): student code runs with your permissions; it can read, change " \
+             "and delete whatever you can, and reach the network."
     if args.no_sandbox:
-        print("WARNING: no sandbox (--no-sandbox): student code runs with your permissions. It can read, change "
-              "and delete whatever you can, and reach the network.", file=sys.stderr)
+        print(unsafe, file=sys.stderr)
     elif why := sandbox.unavailable():
         raise CourseError(f"no sandbox for student code: {why}.\nInstall bubblewrap (Linux only), or pass "
                           "--no-sandbox (GRADE_ARGS=--no-sandbox) to run student code with your own permissions")
+    os.environ.update(with_venv_on_path())
     exercises = exercise_notebooks(args.notebooks)
     submissions, problems = collect(args.submissions, exercises)
     if problems:
@@ -342,16 +306,17 @@ def grade_class(args) -> str:
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     files.write_text(args.out, text.getvalue())
-    copy_feedback(course_dir, args.feedback)
+    with files.replacing_folder(args.feedback) as staging:  # nbgrader's feedback/<student>/<assignment>/<nb>.html
+        for page in sorted((course_dir / "feedback").glob("*/*/*.html")):
+            (staging / page.parent.parent.name).mkdir(exist_ok=True)
+            shutil.copy(page, staging / page.parent.parent.name / page.name)
     skipped = f" ({len(problems)} file(s) skipped, see above)" if problems else ""
     return "\n".join([summary(rows, submissions), *unfinished,
                       f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){skipped}",
-                      f"feedback:         {args.feedback}/<student>/<notebook>.html: every check's message and "
+                      f"feedback:         {args.feedback}/<student>/<notebook>.html: each check's message and the "
                       "points, no hidden tests; give each student their folder",
                       f"graded notebooks: {course_dir}/autograded/<student>/<notebook>/ (with the hidden tests: "
-                      f"for you only), nbgrader's gradebook in {course_dir}/gradebook.db",
-                      *(["WARNING: graded without a sandbox: student code ran with your permissions"]
-                        if args.no_sandbox else [])])
+                      f"for you only), and nbgrader's gradebook.db beside them", *([unsafe] if args.no_sandbox else [])])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,9 +328,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the nbgrader course is built (replaced at every run)")
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks")
     parser.add_argument("--timeout", type=int, default=60, help="seconds an answer cell may run (default 60)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="submissions graded at a time (default: cores)")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run student code without a sandbox, with your permissions (where bubblewrap is missing)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="submissions at a time (default: the cores)")
+    parser.add_argument("--no-sandbox", action="store_true", help="where bubblewrap is missing: run student code "
+                        "without a sandbox, with your permissions")
     args = parser.parse_args(argv)
     return files.run_and_report("grade", lambda: grade_class(args), str, failure="no grades written")
 
