@@ -213,7 +213,7 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
           sandboxed: bool) -> tuple[list[dict], list[str]]:
     """Autograde every submission in a fresh nbgrader course, and write its feedback: one row per check
     cell, and a line for each submission that nbgrader could not finish (it scores 0)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
     new_course(course_dir, timeout)
     assignments = sorted({s.notebook for s in submissions})
     for assignment in assignments:
@@ -221,14 +221,10 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
         source.mkdir(parents=True)
         files.write_notebook(source / f"{assignment}.ipynb", exercises[assignment])
         make_student.add_supporting_files(source)  # released with it, and copied beside every submission
-        nbgrader_cli(course_dir, "generate_assignment", assignment, "--force", "--create")
+        nbgrader_cli(course_dir, "generate_assignment", assignment, "--force", "--create")  # also the gradebook
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
         shutil.copy(s.path, course_dir / "submitted" / s.student / s.notebook / f"{s.notebook}.ipynb")
-    database = f"sqlite:///{course_dir / 'gradebook.db'}"
-    with Gradebook(database) as gradebook:  # every student added first, so that parallel jobs need not
-        for student in sorted({s.student for s in submissions}):
-            gradebook.update_or_create_student(student)
     slots = queue.Queue()
     for slot in range(jobs):
         slots.put(slot)
@@ -238,17 +234,13 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     for assignment in assignments:
         nbgrader_cli(course_dir, "generate_feedback", assignment, "--force")
     rows, unfinished = [], []
-    with Gradebook(database) as gradebook:
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
         for s, failure in zip(submissions, failures):
-            try:
-                scores = {g.name: g.score for g in gradebook.find_submission_notebook(s.notebook, s.notebook,
-                                                                                      s.student).grades}
-            except MissingEntry:
-                scores = {}
+            scores = {} if failure else {g.name: g.score for g in gradebook.find_submission_notebook(
+                s.notebook, s.notebook, s.student).grades}
             if failure:
                 unfinished.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({failure}); it scores 0")
-            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid,
-                      "points": _number(0 if failure else scores.get(gid)),
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "points": _number(scores.get(gid)),
                       "max_points": _number(course.nbgrader_meta(cell)["points"])}
                      for gid, cell in ((course.nbgrader_meta(c)["grade_id"], c) for c in exercises[s.notebook].cells
                                        if course.is_check(c))]

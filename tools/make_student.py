@@ -2,12 +2,11 @@
 
     python -m tools.make_student [--notebooks DIR] [--out DIR]
 
-Each notebook of --notebooks (and of its zh/ folder, when there is one) goes through nbgrader's own
-preprocessors: LockCells, ClearSolutions (nbgrader's stubs), ClearHiddenTests, ClearOutput. What
-nbgrader does not do is done here: nav links point to the handout's README, and the handout
-(--out, default build/student/, with a zip beside it) holds the English notebooks, helpers/,
-requirements.txt and a README for students (tools/student_README.md); zh/ holds the Chinese
-notebooks and a copy of helpers/, which they import from their own folder.
+Each notebook of --notebooks, and of its zh/ folder if there is one, goes through nbgrader's own
+preprocessors. Done here is only what nbgrader does not do: nav links to the handout's README, and
+the handout itself (--out, default build/student/, and a zip beside it): the notebooks (zh/ with a
+copy of helpers/, imported from the notebooks' own folder), helpers/, requirements.txt and
+tools/student_README.md.
 """
 from __future__ import annotations
 

@@ -38,12 +38,12 @@ def write_kernelspec(runtime: Path, submission: Path, helpers: Path, slot: int) 
     """runtime/kernels/<KERNEL_NAME>/kernel.json: a kernel sandboxed in `submission`, whose connection
     file and sockets are in `runtime` (nbgrader's --KernelManager.connection_file=runtime/kernel.json)."""
     as_root, uid = os.geteuid() == 0, UID_BASE + slot
-    read_only = {Path(p): Path(p) for p in SYSTEM + [sys.prefix, sys.base_prefix] if Path(p).exists()}
-    writable = {runtime: runtime, submission: submission}
+    read_only = [Path(p) for p in dict.fromkeys(SYSTEM + [sys.prefix, sys.base_prefix]) if Path(p).exists()]
+    writable = [runtime, submission]
     mounts = [*read_only, *writable, submission / "helpers"]
     # bwrap makes missing parent folders private (0700); the kernel must be able to walk through them
-    parents = sorted({p for m in mounts for p in m.parents if p != Path("/") and not any(
-        p == m2 or m2 in p.parents for m2 in mounts)})
+    skip = {*mounts, Path("/"), Path("/tmp")}
+    parents = sorted({p for m in mounts for p in m.parents if p not in skip and not any(n in p.parents for n in mounts)})
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
