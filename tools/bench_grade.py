@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course, make_student, files
+from . import course, files, make_student
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                                      run / "grades.csv", "--feedback", run / "feedback"],
                                     cwd=course.ROOT, capture_output=True, text=True)
             seconds = time.perf_counter() - start
-            rows = list(csv.DictReader(open(run / "grades.csv"))) if result.returncode == 0 else []
+            rows = list(csv.DictReader((run / "grades.csv").open(encoding="utf-8"))) if result.returncode == 0 else []
             if not rows or any(row["points"] != row["max_points"] for row in rows):
-                print(f"--jobs {jobs}: not every submission got full marks\n{result.stdout}{result.stderr}", file=sys.stderr)
+                print(f"--jobs {jobs}: not every submission got full marks\n{result.stdout}{result.stderr}",
+                      file=sys.stderr)
                 return 1
             rates[jobs] = args.submissions / seconds * 60
             print(f"--jobs {jobs}: {args.submissions} submissions in {seconds:.0f} s, "

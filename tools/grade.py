@@ -86,11 +86,11 @@ def tamper_flags(nb, released) -> list[str]:
     """'exercise-N: what' for the code cells the student wrote that change attributes of torch, math,
     numpy, builtins or helpers, call exec or eval, use IPython's hooks, touch files or name a notebook."""
     from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines: get_ipython() calls
-    shown, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
+    released_sources, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
     for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
         if course.is_check(cell):
             exercise = course.nbgrader_meta(cell)["grade_id"]
-        elif cell.cell_type == "code" and cell.source not in shown:
+        elif cell.cell_type == "code" and cell.source not in released_sources:
             written.insert(0, (exercise, _parse(TransformerManager().transform_cell(cell.source))))
     trees = [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [tree for _, tree in written]
     imported = {a.asname or a.name.split(".")[0]: (getattr(n, "module", None) or a.name).split(".")[0]
