@@ -43,10 +43,11 @@ def student_edition() -> nbformat.NotebookNode:
     return make_student.student_notebook(SOURCE)
 
 
-def filled_in() -> nbformat.NotebookNode:
+def filled_in(stem: str = EXERCISES) -> nbformat.NotebookNode:
     """The student edition with every answer cell holding the worked solution: what a perfect student hands in."""
-    nb = student_edition()
-    for mine, worked in zip(nb.cells, SOURCE.cells):
+    source = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    nb = make_student.student_notebook(source)
+    for mine, worked in zip(nb.cells, source.cells):
         if notebook_model.is_solution(worked):
             mine.source = worked.source
     return nb
@@ -148,9 +149,9 @@ def graded(tmp_path_factory):
     sentinel.write_text("the teacher's own file", encoding="utf-8")
     counter = ConnectionCounter()
 
-    def hand_in(student: str, nb=None, text: str | None = None):
-        (submissions / student).mkdir(parents=True)
-        (submissions / student / f"{EXERCISES}.ipynb").write_text(text or nbformat.writes(nb), encoding="utf-8")
+    def hand_in(student: str, nb=None, text: str | None = None, stem: str = EXERCISES):
+        (submissions / student).mkdir(parents=True, exist_ok=True)
+        (submissions / student / f"{stem}.ipynb").write_text(text or nbformat.writes(nb), encoding="utf-8")
 
     def hostile(code: str, grade_id: str, base_nb=None):
         nb = base_nb or filled_in()
@@ -158,6 +159,8 @@ def graded(tmp_path_factory):
         return nb
 
     hand_in("full", filled_in())
+    hand_in("both", filled_in("03_information_theory"), stem="03_information_theory")  # two notebooks, graded at once
+    hand_in("both", filled_in())
     hand_in("untouched", student_edition())
     wrong = filled_in()
     cell_by_id(wrong, "exercise-3-answer-1").source += "\ntrits_needed = 3  # one more than needed"
@@ -198,8 +201,9 @@ def graded(tmp_path_factory):
             "base": base, "handed_in": handed_in, "connections": counter.accepted}
 
 
-def points(graded, student) -> dict[str, tuple[float, float]]:
-    return {r["exercise"]: (float(r["points"]), float(r["max_points"])) for r in graded["rows"] if r["student"] == student}
+def points(graded, student, notebook=EXERCISES) -> dict[str, tuple[float, float]]:
+    return {r["exercise"]: (float(r["points"]), float(r["max_points"])) for r in graded["rows"]
+            if r["student"] == student and r["notebook"] == notebook}
 
 
 def full_except(graded, student, *failed: str) -> None:
@@ -224,13 +228,16 @@ def test_grading_run_succeeds_and_writes_the_csv(graded):
     result, rows = graded["result"], graded["rows"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert rows and list(rows[0]) == grade.CSV_COLUMNS
-    assert {r["notebook"] for r in rows} == {EXERCISES}
+    assert {r["notebook"] for r in rows} == {EXERCISES, "03_information_theory"}
+    both = points(graded, "both", "03_information_theory")
+    assert len(both) == 3 and all(got == out_of > 0 for got, out_of in both.values()), both
+    full_except(graded, "both")
 
 
 @needs_sandbox
 def test_the_summary_totals_add_up(graded):
     table = summary_table(graded["result"].stdout)
-    assert set(table) == {r["student"] for r in graded["rows"]}
+    assert set(table) == {r["student"] for r in graded["rows"] if r["notebook"] == EXERCISES}
     for student, cells in table.items():
         got, out_of = zip(*(map(float, cell.split("/")) for cell in cells))
         assert sum(got[:-1]) == got[-1] and sum(out_of[:-1]) == out_of[-1] == 14, (student, cells)
@@ -333,18 +340,21 @@ def test_tampering_is_flagged_by_student_and_exercise(graded):
 
 @needs_sandbox
 def test_feedback_has_every_check_message_and_no_hidden_test_or_solution(graded):
-    def text(student):  # the page as a reader sees it: no tags, one space between words
-        page = (graded["feedback"] / student / f"{EXERCISES}.html").read_text(encoding="utf-8")
+    def text(student, stem=EXERCISES):  # the page as a reader sees it: no tags, one space between words
+        page = (graded["feedback"] / student / f"{stem}.html").read_text(encoding="utf-8")
         return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page[page.index("<body"):])).split())
+
+    def secret(lines, stem=EXERCISES):  # hidden-test or solution lines long enough not to occur by chance
+        nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        return [" ".join(line.split()) for line in lines(nb) if len(line) > 12]
     from test_student_edition import hidden_test_lines, solution_only_lines  # tests/ is on sys.path
-    hidden, solutions = (sorted(" ".join(line.split()) for line in lines(SOURCE) if len(line) > 12)
-                         for lines in (hidden_test_lines, solution_only_lines))
-    assert sorted(p.parent.name for p in graded["feedback"].glob(f"*/{EXERCISES}.html")) == \
-        sorted({r["student"] for r in graded["rows"]})
-    for student in {r["student"] for r in graded["rows"]}:
-        assert not [line for line in hidden if line in text(student)], student
+    pages = sorted({(r["student"], r["notebook"]) for r in graded["rows"]})
+    assert sorted(str(p.relative_to(graded["feedback"])) for p in graded["feedback"].glob("*/*.html")) == \
+        [f"{student}/{stem}.html" for student, stem in pages]
+    for student, stem in pages:
+        assert not [line for line in secret(hidden_test_lines, stem) if line in text(student, stem)], (student, stem)
     for student in ("untouched", "cheater"):
-        assert not [line for line in solutions if line in text(student)], student
+        assert not [line for line in secret(solution_only_lines) if line in text(student)], student
     assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o)` above, then run this cell again." \
         in text("untouched")
     assert "06_exercises (Score: 0.0 / 14.0)" in text("untouched")

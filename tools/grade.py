@@ -225,6 +225,9 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
         shutil.copy(s.path, course_dir / "submitted" / s.student / s.notebook / f"{s.notebook}.ipynb")
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        for student in sorted({s.student for s in submissions}):  # two jobs of one student could both add them
+            gradebook.update_or_create_student(student)
     slots = queue.Queue()
     for slot in range(jobs):
         slots.put(slot)
