@@ -14,7 +14,6 @@ import hashlib
 import html
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
