@@ -15,7 +15,7 @@ export MKL_NUM_THREADS := 2
 # JupyterLab refuses to start as root (as in containers and CI) without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help env data lab lab-zh check test outputs index translations export bench student grade html pdf clean
+.PHONY: help env data lab lab-zh check test outputs index translations export bench bench-grade student grade html pdf clean
 help:
 	@echo "make lab      set up (first time only), find the data, open JupyterLab on notebooks/ (the Chinese edition is in zh/)"
 	@echo "make lab-zh   the same with JupyterLab's menus in Chinese, opened on notebooks/zh/ (installs the language pack the first time)"
@@ -27,8 +27,10 @@ help:
 	@echo "make translations  update the Chinese catalogues (translations/zh/*.po) from the notebooks and regenerate notebooks/zh/"
 	@echo "make export   regenerate helpers/batches.py and helpers/training.py from the cells of notebooks 00 and 04 marked '#| export'"
 	@echo "make bench    time the d2l reference training path against the course's"
-	@echo "make student  generate the student edition (solutions removed) in build/student"
-	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader into build/grades.csv"
+	@echo "make bench-grade  grade 40 synthetic submissions of notebook 06 with 1 job, then all cores: submissions per minute"
+	@echo "make student  generate the student edition (solutions removed), a handout, in build/student and build/student.zip"
+	@echo "make grade SUBMISSIONS=<folder>  autograde students' notebooks with nbgrader, each in a sandbox: build/grades.csv,"
+	@echo "             feedback in build/feedback/ (GRADE_ARGS=\"--jobs 4 --timeout 30\")"
 	@echo "make html     render the executed notebooks as a static site in build/html, with a status page"
 	@echo "make pdf      print the whole course to build/course.pdf, A4 (PDF_ARGS=\"--paper letter\"); headless Chromium, poppler-utils"
 
@@ -61,8 +63,8 @@ lab-zh: data $(LAB_ZH_STAMP)
 	JUPYTERLAB_SETTINGS_DIR=$(LAB_ZH_SETTINGS) $(BIN)/jupyter lab --notebook-dir=notebooks \
 	  --LabApp.default_url=/lab/tree/zh $(ROOT_FLAG) $(LAB_ARGS)
 
-# nbgrader is for teachers who grade (make grade) and for the tests of that path; a learner's
-# environment (make lab) does without it.
+# nbgrader is for teachers who make the student edition and grade (make student, make grade) and
+# for the tests of that path; a learner's environment (make lab) does without it.
 GRADE_STAMP := $(VENV)/.grade-installed
 $(GRADE_STAMP): $(STAMP) requirements-grade.txt
 	$(BIN)/python -m pip install --quiet -r requirements-grade.txt
@@ -100,7 +102,10 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
-student: $(STAMP)
+bench-grade: $(GRADE_STAMP)
+	$(BIN)/python -m tools.bench_grade $(BENCH_GRADE_ARGS)
+
+student: $(GRADE_STAMP)
 	$(BIN)/python -m tools.make_student
 
 SUBMISSIONS ?=

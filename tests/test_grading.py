@@ -1,16 +1,23 @@
-"""Grading with nbgrader, for real, in temporary course folders.
+"""make grade (tools/grade.py) for real: nbgrader, the bubblewrap sandbox, in temporary course folders.
 
-- `make student` agrees with nbgrader's own release of every exercise notebook;
-- `tools/grade.py` (make grade) scores the worked solutions full, the untouched edition 0, a wrong
-  answer 0 for its exercise only, interrupts an endless loop, ignores an edited check cell, and
-  reports and skips a file that is not a notebook or lacks cells.
+One grading run over honest, broken and hostile submissions of notebook 06: worked solutions score
+full marks, the untouched edition 0, a wrong answer and an edited check cell each cost their own
+exercise, an endless loop is interrupted, a Chinese copy scores as the English one; a submission
+that execs the course's solutions, vandalises files, opens a connection, allocates too much or
+forks without end gains nothing and harms nothing, and tampering is flagged. Feedback holds no
+hidden test and no worked solution. The tool never deletes a course folder it did not make.
 """
 from __future__ import annotations
 
 import csv
-import shutil
+import hashlib
+import html
+import os
+import re
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -19,56 +26,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 from tools import grade
 from tools import course as notebook_model
-from tools import make_student
+from tools import make_student, sandbox
 
 pytest.importorskip("nbgrader", reason="nbgrader is installed by `make test` (requirements-grade.txt)")
 
 EXERCISES = "06_exercises"
 COURSE = grade.exercise_notebooks(ROOT / "notebooks")
+SOURCE = nbformat.read(ROOT / "notebooks" / f"{EXERCISES}.ipynb", as_version=4)
+# CI installs bubblewrap (.ci/run): there, a missing sandbox fails these tests instead of skipping them
+needs_sandbox = pytest.mark.skipif(sandbox.unavailable() is not None and not os.environ.get("CI"),
+                                   reason=f"no sandbox: {sandbox.unavailable()}")
 
-
-def nbgrader_cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=grade.with_venv_on_path(),
-                          capture_output=True, text=True, timeout=600)
-
-
-def test_course_has_exercise_notebooks():
-    assert EXERCISES in COURSE and "03_information_theory" in COURSE
-
-
-def test_student_edition_agrees_with_nbgrader_release(tmp_path):
-    """nbgrader generate_assignment on each exercise notebook, dropped into source/ as it is."""
-    (tmp_path / "nbgrader_config.py").write_text(f'c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n')
-    for stem in COURSE:
-        (tmp_path / "source" / stem).mkdir(parents=True)
-        shutil.copy(ROOT / "notebooks" / f"{stem}.ipynb", tmp_path / "source" / stem)
-        result = nbgrader_cli(tmp_path, "generate_assignment", stem, "--create")
-        assert result.returncode == 0, result.stdout + result.stderr
-        released = nbformat.read(tmp_path / "release" / stem / f"{stem}.ipynb", as_version=4)
-        ours = make_student.student_notebook(nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4))
-        assert len(released.cells) == len(ours.cells), stem
-        for k, (theirs, mine) in enumerate(zip(released.cells, ours.cells)):
-            where = f"{stem} cell {k}"
-            expected = make_student.relocate_nav_links(theirs.source) if "nav" in mine.metadata.get("tags", []) \
-                else theirs.source
-            assert (mine.cell_type, mine.source) == (theirs.cell_type, expected), where
-            for key in ("editable", "deletable"):
-                assert mine.metadata.get(key, True) == theirs.metadata.get(key, True), f"{where}: {key}"
-            if mine.cell_type == "code":
-                assert mine.outputs == theirs.outputs == [], where
-
-
-# ------------------------------------------------------------------------------- make grade
 
 def student_edition() -> nbformat.NotebookNode:
-    return make_student.student_notebook(nbformat.read(ROOT / "notebooks" / f"{EXERCISES}.ipynb", as_version=4))
+    return make_student.student_notebook(SOURCE)
 
 
-def filled_in() -> nbformat.NotebookNode:
+def filled_in(stem: str = EXERCISES) -> nbformat.NotebookNode:
     """The student edition with every answer cell holding the worked solution: what a perfect student hands in."""
-    course = nbformat.read(ROOT / "notebooks" / f"{EXERCISES}.ipynb", as_version=4)
-    nb = student_edition()
-    for mine, worked in zip(nb.cells, course.cells):
+    source = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    nb = make_student.student_notebook(source)
+    for mine, worked in zip(nb.cells, source.cells):
         if notebook_model.is_solution(worked):
             mine.source = worked.source
     return nb
@@ -78,19 +56,110 @@ def cell_by_id(nb, grade_id: str):
     return next(cell for cell in nb.cells if notebook_model.nbgrader_meta(cell).get("grade_id") == grade_id)
 
 
+def run_grade(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.grade", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=1200, **kwargs)
+
+
+# The hostile answers. Each goes at the top of an answer cell, before the worked solution (if any).
+CHEAT = """\
+import json, pathlib
+source = pathlib.Path("../../../source/06_exercises/06_exercises.ipynb")  # from autograded/<student>/06_exercises/
+for cell in json.loads(source.read_text())["cells"]:
+    if cell["metadata"].get("nbgrader", {}).get("solution") and cell["cell_type"] == "code":
+        exec("".join(cell["source"]))
+"""
+VANDAL = """\
+import os, pathlib, shutil
+outcomes = {{}}
+for what, act in [("write own folder", lambda: pathlib.Path("mine.txt").write_text("mine")),
+                  ("delete the source", lambda: os.remove("../../../source/06_exercises/06_exercises.ipynb")),
+                  ("delete the gradebook", lambda: os.remove("../../../gradebook.db")),
+                  ("delete the release", lambda: shutil.rmtree("../../../release")),
+                  ("write the course folder", lambda: pathlib.Path("../../../vandal-was-here.txt").write_text("x")),
+                  ("delete the submissions", lambda: shutil.rmtree({submissions!r})),
+                  ("overwrite the teacher's file", lambda: pathlib.Path({sentinel!r}).write_text("vandalised")),
+                  ("write the helpers", lambda: pathlib.Path("helpers/checks.py").write_text("vandalised"))]:
+    try:
+        act()
+        outcomes[what] = "done"
+    except Exception as err:
+        outcomes[what] = type(err).__name__
+print("VANDAL", outcomes)
+"""
+NETWORK = """\
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=5).close()
+    print("NETWORK connected")
+except OSError as err:
+    print("NETWORK", type(err).__name__)
+"""
+HOG = "import torch\nhog = torch.empty(16 << 30, dtype=torch.uint8)  # 16 GiB, 4 times the sandbox's limit\n"
+FORKS = """\
+import os, time
+for attempt in range(1000):  # without end, but bounded: a broken limit must not bring down the test machine
+    if os.fork() == 0:
+        time.sleep(600)
+        os._exit(0)
+"""
+PATCH = """\
+import math, torch
+import helpers.checks
+for name in ("defined", "true", "equal", "close", "digest"):
+    setattr(helpers.checks.Check, name, lambda self, *args, **kwargs: None)
+helpers.checks.Check.passed = lambda self, summary="": print(f"✓ {self.exercise} passed.")
+torch.allclose = lambda *args, **kwargs: True
+math.isclose = lambda *args, **kwargs: True
+
+
+class Anything(float):
+    def __eq__(self, other): return True
+    def __call__(self, *args, **kwargs): return self
+    def __getitem__(self, key): return self
+
+
+for name in ["loss_hessian", "softmax_covariance", "bits_per_observation", "encode_block", "decode_block",
+             "trits_needed", "exp_limits", "power_distribution", "alpha_doubling", "alpha_halving"]:
+    globals()[name] = Anything(1)
+"""
+
+
+class ConnectionCounter:
+    """A TCP server on the teacher's loopback that counts the connections it accepts."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port, self.accepted = self.server.getsockname()[1], 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            self.server.accept()[0].close()
+            self.accepted += 1
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One run of tools/grade.py over every kind of submission; its exit code, output and CSV rows."""
+    """One run of tools/grade.py over every kind of submission; what it printed, wrote and left."""
     base = tmp_path_factory.mktemp("grading")
-    submissions = base / "submissions"
+    submissions, sentinel = base / "submissions", base / "teacher" / "lecture-notes.txt"
+    sentinel.parent.mkdir()
+    sentinel.write_text("the teacher's own file", encoding="utf-8")
+    counter = ConnectionCounter()
 
-    def hand_in(student: str, nb=None, text: str | None = None):
-        folder = submissions / student
-        folder.mkdir(parents=True)
-        path = folder / f"{EXERCISES}.ipynb"
-        path.write_text(text if text is not None else nbformat.writes(nb), encoding="utf-8")
+    def hand_in(student: str, nb=None, text: str | None = None, stem: str = EXERCISES):
+        (submissions / student).mkdir(parents=True, exist_ok=True)
+        (submissions / student / f"{stem}.ipynb").write_text(text or nbformat.writes(nb), encoding="utf-8")
+
+    def hostile(code: str, grade_id: str, base_nb=None):
+        nb = base_nb or filled_in()
+        cell_by_id(nb, grade_id).source = code + "\n" + cell_by_id(nb, grade_id).source
+        return nb
 
     hand_in("full", filled_in())
+    hand_in("both", filled_in("03_information_theory"), stem="03_information_theory")  # two notebooks, graded at once
+    hand_in("both", filled_in())
     hand_in("untouched", student_edition())
     wrong = filled_in()
     cell_by_id(wrong, "exercise-3-answer-1").source += "\ntrits_needed = 3  # one more than needed"
@@ -99,85 +168,245 @@ def graded(tmp_path_factory):
     cell_by_id(looping, "exercise-7-answer-1").source = "while True:\n    pass"
     hand_in("looping", looping)
     tampered = filled_in()
-    cell_by_id(tampered, "exercise-3-answer-1").source += "\ntrits_needed = 3"
-    cell_by_id(tampered, "exercise-3").source = "print('✓ Exercise 3 passed.')  # the check, edited away"
+    cell_by_id(tampered, "exercise-2-answer-1").source += "\ndef bits_per_observation(n):\n    return Fraction(2)"
+    cell_by_id(tampered, "exercise-2").source = "print('✓ Exercise 2 passed.')  # the check, edited away"
     hand_in("tampered", tampered)
+    chinese = filled_in()
+    for cell in chinese.cells:
+        if cell.cell_type == "markdown":
+            cell.source = "（中文译文）" + cell.source
+    hand_in("chinese", chinese)
+    imprecise = filled_in()  # right to the 3 decimals the visible check compares, not to the hidden test's 15 digits
+    cell_by_id(imprecise, "exercise-8-answer-1").source += (
+        "\n_exact_limits = exp_limits\nexp_limits = lambda dtype: {k: v + 1e-9 for k, v in _exact_limits(dtype).items()}")
+    hand_in("imprecise", imprecise)
     hand_in("corrupt", text='{"cells": [ this is not JSON')
     missing = filled_in()
     missing.cells.remove(cell_by_id(missing, "exercise-8"))
     hand_in("missing", missing)
+    hand_in("cheater", hostile(CHEAT, "exercise-1-answer-1", student_edition()))
+    hand_in("vandal", hostile(VANDAL.format(submissions=str(submissions), sentinel=str(sentinel)), "exercise-1-answer-1"))
+    hand_in("caller", hostile(NETWORK.format(port=counter.port), "exercise-1-answer-1"))
+    hand_in("hog", hostile(HOG, "exercise-4-answer-1"))
+    hand_in("forker", hostile(FORKS, "exercise-5-answer-1"))
+    hand_in("patcher", hostile(PATCH, "exercise-1-answer-1", student_edition()))
+    handed_in = {p: p.read_bytes() for p in submissions.rglob("*") if p.is_file()}
 
-    out = base / "grades.csv"
-    result = subprocess.run([sys.executable, "-m", "tools.grade", str(submissions), "--out", str(out),
-                             "--course", str(base / "course"), "--timeout", "10"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    out, feedback, course_dir = base / "grades.csv", base / "feedback", base / "course"
+    result = run_grade(submissions, "--out", out, "--feedback", feedback, "--course", course_dir,
+                       "--timeout", 10, "--jobs", 2)
     rows = list(csv.DictReader(out.open(encoding="utf-8"))) if out.exists() else []
-    return result, rows
+    return {"result": result, "rows": rows, "feedback": feedback, "course": course_dir, "sentinel": sentinel,
+            "base": base, "handed_in": handed_in, "connections": counter.accepted}
 
 
-def points(rows, student) -> dict[str, tuple[float, float]]:
-    return {r["exercise"]: (float(r["points"]), float(r["max_points"])) for r in rows if r["student"] == student}
+def points(graded, student, notebook=EXERCISES) -> dict[str, tuple[float, float]]:
+    return {r["exercise"]: (float(r["points"]), float(r["max_points"])) for r in graded["rows"]
+            if r["student"] == student and r["notebook"] == notebook}
 
 
+def full_except(graded, student, *failed: str) -> None:
+    """`student` scored 0 on the exercises `failed` and full marks on every other one."""
+    scores = points(graded, student)
+    assert len(scores) == 8, scores
+    assert all(got == 0 for name, (got, _) in scores.items() if name in failed), scores
+    assert all(got == out_of > 0 for name, (got, out_of) in scores.items() if name not in failed), scores
+
+
+def summary_table(stdout: str) -> dict[str, list[str]]:
+    """The summary's rows, by student: the 'got/out of' cell of every exercise, then the total."""
+    lines = stdout.split(f"{EXERCISES}:\n", 1)[1].splitlines()
+    assert lines[0].split()[0] == "student" and lines[0].split()[-1] == "total", lines[0]
+    rows = lines[1:len(lines) if all(line.startswith("  ") for line in lines) else
+                 next(k for k, line in enumerate(lines) if not line.startswith("  "))]
+    return {line.split()[0]: line.split()[1:] for line in rows}
+
+
+@needs_sandbox
 def test_grading_run_succeeds_and_writes_the_csv(graded):
-    result, rows = graded
+    result, rows = graded["result"], graded["rows"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert rows and list(rows[0]) == grade.CSV_COLUMNS
-    assert {r["notebook"] for r in rows} == {EXERCISES}
-    assert "full " in result.stdout and "total" in result.stdout  # the summary table
+    assert {r["notebook"] for r in rows} == {EXERCISES, "03_information_theory"}
+    both = points(graded, "both", "03_information_theory")
+    assert len(both) == 3 and all(got == out_of > 0 for got, out_of in both.values()), both
+    full_except(graded, "both")
 
 
-def test_worked_solutions_score_full_marks(graded):
-    scores = points(graded[1], "full")
-    assert len(scores) == 8 and all(got == out_of > 0 for got, out_of in scores.values()), scores
+@needs_sandbox
+def test_the_summary_totals_add_up(graded):
+    table = summary_table(graded["result"].stdout)
+    assert set(table) == {r["student"] for r in graded["rows"] if r["notebook"] == EXERCISES}
+    for student, cells in table.items():
+        got, out_of = zip(*(map(float, cell.split("/")) for cell in cells))
+        assert sum(got[:-1]) == got[-1] and sum(out_of[:-1]) == out_of[-1] == 14, (student, cells)
+    assert (table["full"][-1], table["untouched"][-1], table["wrong"][-1], table["tampered"][-1]) == \
+        ("14/14", "0/14", "13/14", "12/14")
 
 
-def test_untouched_student_edition_scores_zero(graded):
-    scores = points(graded[1], "untouched")
-    assert len(scores) == 8 and all(got == 0 for got, _ in scores.values()), scores
+@needs_sandbox
+def test_the_summary_says_where_everything_is(graded):
+    stdout = graded["result"].stdout
+    assert f"grades:           {graded['base'] / 'grades.csv'}: {len(graded['rows'])} grades" in stdout
+    assert f"feedback:         {graded['feedback']}/<student>/<notebook>.html" in stdout
+    assert f"graded notebooks: {graded['course']}/autograded/<student>/<notebook>/" in stdout
 
 
-def test_a_wrong_answer_costs_its_exercise_only(graded):
-    scores = points(graded[1], "wrong")
-    assert scores["exercise-3"] == (0, 1)
-    assert all(got == out_of for name, (got, out_of) in scores.items() if name != "exercise-3"), scores
+@needs_sandbox
+def test_the_nbgrader_release_carries_the_handouts_supporting_files(graded):
+    release = graded["course"] / "release" / EXERCISES
+    assert (release / "helpers" / "checks.py").read_bytes() == (ROOT / "helpers" / "checks.py").read_bytes()
+    assert (release / "README.md").read_bytes() == make_student.STUDENT_README.read_bytes()
+    assert (release / "requirements.txt").is_file()
 
 
+@needs_sandbox
+def test_worked_solutions_score_full_marks_and_the_untouched_edition_zero(graded):
+    full_except(graded, "full")
+    assert all(got == 0 for got, _ in points(graded, "untouched").values())
+
+
+@needs_sandbox
+def test_a_chinese_submission_is_graded_like_the_english_one(graded):
+    assert points(graded, "chinese") == points(graded, "full")
+    assert "chinese/" not in graded["result"].stdout.split("Tamper flags")[-1]
+
+
+@needs_sandbox
+def test_a_wrong_answer_and_an_edited_check_cost_their_own_exercises(graded):
+    full_except(graded, "wrong", "exercise-3")
+    full_except(graded, "tampered", "exercise-2")  # graded by the original check, which fails
+    assert "tampered/06_exercises.ipynb: edited check cell(s) exercise-2; nbgrader restored the originals" \
+        in graded["result"].stdout
+    assert "wrong/06_exercises.ipynb: edited" not in graded["result"].stdout
+
+
+@needs_sandbox
 def test_an_endless_loop_times_out_and_scores_zero_for_its_exercise(graded):
-    scores = points(graded[1], "looping")
-    assert scores["exercise-7"][0] == 0
-    assert all(got == out_of for name, (got, out_of) in scores.items() if name != "exercise-7"), scores
+    full_except(graded, "looping", "exercise-7")
 
 
-def test_an_edited_check_cell_is_restored_and_reported(graded):
-    result, rows = graded
-    assert points(rows, "tampered")["exercise-3"] == (0, 1)  # graded by the original check, which fails
-    assert "tampered/06_exercises.ipynb: edited check cell(s) exercise-3" in result.stdout
+@needs_sandbox
+def test_reading_and_executing_the_course_solutions_gains_nothing(graded):
+    assert all(got == 0 for got, _ in points(graded, "cheater").values())  # it answered nothing itself
+    flags = [line for line in graded["result"].stdout.splitlines() if line.startswith("  cheater/")]
+    assert any("exercise-1: exec" in line for line in flags) and any("touches files (read_text)" in line for line in flags)
 
 
+@needs_sandbox
+def test_a_submission_changes_nothing_outside_its_folder(graded):
+    course_dir = graded["course"]
+    assert {p: p.read_bytes() for p in graded["handed_in"]} == graded["handed_in"]
+    assert graded["sentinel"].read_text(encoding="utf-8") == "the teacher's own file"
+    assert nbformat.read(course_dir / "source" / EXERCISES / f"{EXERCISES}.ipynb", as_version=4) == SOURCE
+    assert (course_dir / "release" / EXERCISES / f"{EXERCISES}.ipynb").is_file()
+    assert not list(graded["base"].rglob("vandal-was-here.txt"))
+    assert (ROOT / "helpers" / "checks.py").read_text(encoding="utf-8").startswith('"""The check cells')
+    own = course_dir / "autograded" / "vandal" / EXERCISES
+    assert (own / "mine.txt").read_text() == "mine"  # its own folder it may write
+    outcomes = "".join(o.get("text", "") for cell in nbformat.read(own / f"{EXERCISES}.ipynb", as_version=4).cells
+                       for o in cell.get("outputs", []))
+    assert "'write own folder': 'done'" in outcomes and outcomes.count("'done'") == 1, outcomes
+    full_except(graded, "vandal")  # the gradebook it tried to delete holds its grades and everyone else's
+
+
+@needs_sandbox
+def test_a_network_connection_is_refused(graded):
+    autograded = graded["course"] / "autograded" / "caller" / EXERCISES / f"{EXERCISES}.ipynb"
+    printed = "".join(o.get("text", "") for cell in nbformat.read(autograded, as_version=4).cells
+                      for o in cell.get("outputs", []))
+    assert "NETWORK ConnectionRefusedError" in printed and graded["connections"] == 0
+
+
+@needs_sandbox
+def test_too_much_memory_or_endless_forks_stop_and_score_zero(graded):
+    full_except(graded, "hog", "exercise-4")
+    assert points(graded, "forker")["exercise-5"][0] == 0
+    full_except(graded, "full")  # graded beside them, at the same time
+
+
+@needs_sandbox
+def test_tampering_is_flagged_by_student_and_exercise(graded):
+    stdout = graded["result"].stdout
+    assert "Tamper flags: code that reaches into the checking machinery" in stdout
+    flags = [line.strip() for line in stdout.split("Tamper flags")[1].splitlines()[1:] if line.startswith("  ")]
+    for flag in ("setattr(helpers.checks.Check, …)", "changes helpers.checks.Check.passed", "changes torch.allclose",
+                 "changes math.isclose"):
+        assert f"patcher/06_exercises.ipynb exercise-1: {flag}" in flags, flags
+    flagged = {line.split("/")[0] for line in flags}
+    assert flagged == {"patcher", "cheater", "vandal"}, flags  # touches files; the worked solutions raise no flag
+
+
+@needs_sandbox
+def test_feedback_has_every_check_message_and_no_hidden_test_or_solution(graded):
+    def text(student, stem=EXERCISES):  # the page as a reader sees it: no tags, one space between words
+        page = (graded["feedback"] / student / f"{stem}.html").read_text(encoding="utf-8")
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page[page.index("<body"):])).split())
+
+    def secret(lines, stem=EXERCISES):  # hidden-test or solution lines long enough not to occur by chance
+        nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        return [" ".join(line.split()) for line in lines(nb) if len(line) > 12]
+    from test_student_edition import hidden_test_lines, solution_only_lines  # tests/ is on sys.path
+    pages = sorted({(r["student"], r["notebook"]) for r in graded["rows"]})
+    assert sorted(str(p.relative_to(graded["feedback"])) for p in graded["feedback"].glob("*/*.html")) == \
+        [f"{student}/{stem}.html" for student, stem in pages]
+    for student, stem in pages:
+        assert not [line for line in secret(hidden_test_lines, stem) if line in text(student, stem)], (student, stem)
+    for student in ("untouched", "cheater"):
+        assert not [line for line in secret(solution_only_lines) if line in text(student)], student
+    assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o)` above, then run this cell again." \
+        in text("untouched")
+    assert "06_exercises (Score: 0.0 / 14.0)" in text("untouched")
+    full_except(graded, "imprecise", "exercise-8")
+    assert "✗ AssertionError, in a test of this exercise that is not shown" in text("imprecise")
+
+
+@needs_sandbox
 def test_broken_submissions_are_reported_by_name_and_skipped(graded):
-    result, rows = graded
-    assert "corrupt/06_exercises.ipynb: skipped, not a readable notebook" in result.stderr
-    assert "missing/06_exercises.ipynb: skipped, check cells missing: exercise-8" in result.stderr
-    assert {r["student"] for r in rows} == {"full", "untouched", "wrong", "looping", "tampered"}
+    stderr, students = graded["result"].stderr, {r["student"] for r in graded["rows"]}
+    assert "corrupt/06_exercises.ipynb: skipped, cannot be read as a notebook" in stderr
+    assert "missing/06_exercises.ipynb: skipped, check cells missing: exercise-8" in stderr
+    assert "corrupt" not in students and "missing" not in students and "full" in students
 
 
 def test_a_submissions_path_that_is_not_a_folder_is_refused(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "tools.grade", str(tmp_path / "nowhere")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = run_grade(tmp_path / "nowhere")
     assert result.returncode == 1 and "is not a folder" in result.stderr
 
 
-def test_a_course_folder_that_is_not_ours_is_not_deleted(tmp_path):
+def test_without_a_sandbox_grading_is_refused_unless_asked_for(tmp_path):
     (tmp_path / "subs" / "alice").mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / f"{EXERCISES}.ipynb", tmp_path / "subs" / "alice")
-    precious = tmp_path / "precious"
-    precious.mkdir()
-    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "tools.grade", str(tmp_path / "subs"),
-                             "--course", str(precious)], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1 and "holds no nbgrader course made by this tool" in result.stderr
-    assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    (tmp_path / "subs" / "alice" / f"{EXERCISES}.ipynb").write_text("not a notebook", encoding="utf-8")
+    no_bwrap = {"PATH": str(Path(sys.executable).parent)}
+    refused = run_grade(tmp_path / "subs", env=no_bwrap)
+    assert refused.returncode == 1 and "bubblewrap is not installed" in refused.stderr
+    assert "--no-sandbox" in refused.stderr and "alice" not in refused.stderr  # refused before reading anything
+    warned = run_grade(tmp_path / "subs", "--no-sandbox", env=no_bwrap)
+    assert "student code runs with your permissions" in warned.stderr and "nothing to grade" in warned.stderr
+
+
+def test_a_real_nbgrader_course_is_refused_and_left_intact(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+    monkeypatch.setenv("PATH", grade.with_venv_on_path()["PATH"])  # the Gradebook runs `alembic`
+    teacher = tmp_path / "my-course"
+    (teacher / "source" / "ps1").mkdir(parents=True)
+    (teacher / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "intro"\n')
+    nbformat.write(SOURCE, teacher / "source" / "ps1" / "ps1.ipynb")
+    with Gradebook(f"sqlite:///{teacher / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("alice", first_name="Alice")
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in teacher.rglob("*") if p.is_file()}
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    nbformat.write(filled_in(), tmp_path / "subs" / "alice" / f"{EXERCISES}.ipynb")
+    result = run_grade(tmp_path / "subs", "--course", teacher)
+    assert result.returncode == 1 and "was not made by this tool" in result.stderr, result.stderr
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in teacher.rglob("*") if p.is_file()} == before
+
+
+def test_a_course_folder_the_tool_made_is_replaced(tmp_path):
+    grade.new_course(tmp_path / "course", timeout=10)
+    (tmp_path / "course" / "stale.txt").write_text("from the last run")
+    grade.new_course(tmp_path / "course", timeout=10)
+    assert sorted(p.name for p in (tmp_path / "course").iterdir()) == [grade.MARKER, "nbgrader_config.py"]
 
 
 def test_a_notebook_that_is_not_in_the_course_is_reported(tmp_path):
@@ -194,3 +423,16 @@ def test_a_check_cell_without_its_grade_id_is_reported_not_fatal(tmp_path):
     nbformat.write(nb, tmp_path / "alice" / f"{EXERCISES}.ipynb")
     accepted, problems = grade.collect(tmp_path, COURSE)
     assert accepted == [] and f"alice/{EXERCISES}.ipynb: skipped, a check cell has no nbgrader grade_id" in problems[0]
+
+
+def test_tamper_flags_see_through_aliases_magics_and_shell_escapes():
+    nb = student_edition()
+    cell_by_id(nb, "exercise-1-answer-1").source = (
+        "import numpy as np\nfrom helpers.checks import Check as C\nnp.allclose = all\nC.true = print\n"
+        "%xmode Plain\n!cat ../../../source/06_exercises/06_exercises.ipynb")
+    cell_by_id(nb, "exercise-3-answer-1").source = "trits_needed = eval('1 + 1')"
+    flags = grade.tamper_flags(nb, student_edition())
+    assert set(flags) == {"exercise-1: changes np.allclose", "exercise-1: changes C.true", "exercise-1: get_ipython",
+                          "exercise-1: names a notebook ('cat ../../../source/06_exercises/06_exercises.ipynb')",
+                          "exercise-3: eval"}, flags
+    assert grade.tamper_flags(filled_in(), student_edition()) == []

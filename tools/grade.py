@@ -1,37 +1,37 @@
-"""Autograde students' filled-in notebooks with nbgrader and write build/grades.csv.
+"""Autograde students' notebooks with nbgrader, each in a sandbox: grades, feedback, graded notebooks.
 
-    python -m tools.grade SUBMISSIONS [--out build/grades.csv] [--course build/grading] [--timeout 60]
+    python -m tools.grade SUBMISSIONS [--out build/grades.csv] [--feedback build/feedback]
+                          [--course build/grading] [--timeout 60] [--jobs N] [--no-sandbox]
 
-SUBMISSIONS holds one folder per student with that student's copies of exercise notebooks of the
-student edition, named as in the course (alice/06_exercises.ipynb). Each course notebook with
-exercises becomes an assignment of an nbgrader course built in --course: released
-(generate_assignment), the submissions copied in, then autograded. nbgrader restores every
-locked check cell before it runs a notebook; an edited one is also reported. An answer cell that
-runs longer than --timeout seconds is interrupted and its exercise scores 0. A file that is not a
-notebook, not a course notebook with exercises, or lacks some check cells is named and skipped.
-The CSV (student,notebook,exercise,points,max_points) is written in one step; a summary table
-goes to the terminal.
+SUBMISSIONS holds one folder per student with copies of exercise notebooks of the student edition,
+English or Chinese, named as in the course (alice/06_exercises.ipynb). Each becomes a submission to
+an nbgrader course in --course, autograded on its own, --jobs at a time, with its kernel in a sandbox
+(tools/sandbox.py). README.md ("Teaching with this course") says what the teacher gets.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import io
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
-from . import course, files
-from . import make_student
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from . import course, files, make_student, sandbox
 from .course import CourseError
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CSV_COLUMNS = ["student", "notebook", "exercise", "points", "max_points"]
+MARKER = ".made-by-tools-grade"  # the only kind of --course folder this tool deletes
 NBGRADER_CONFIG = """\
 c = get_config()
 c.CourseDirectory.course_id = "softmax-course"
@@ -39,7 +39,14 @@ c.CourseDirectory.root = {root!r}
 # An answer that runs longer than this is interrupted; its exercise scores 0 and grading goes on.
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
+# Feedback: every check's message and points, without the hidden tests or their tracebacks.
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
+                                    "tools.grade.CheckMessagesOnly", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 """
+WATCHED_MODULES = {"torch", "math", "numpy", "helpers", "builtins"}
+FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmtree", "listdir",
+              "scandir", "walk", "glob", "iglob", "rglob", "iterdir"}
+SUSPECT_NAMES = {"exec", "eval", "compile", "__import__", "set_custom_exc", "get_ipython"}
 
 
 @dataclass
@@ -48,6 +55,18 @@ class Submission:
     notebook: str  # the course notebook's stem, e.g. "06_exercises", also the assignment's name
     path: Path
     edited_checks: list[str] = field(default_factory=list)
+    tamper_flags: list[str] = field(default_factory=list)
+
+
+class CheckMessagesOnly(NbGraderPreprocessor):
+    """In feedback, a failed check shows its message, never a traceback through the hidden test lines."""
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []) if course.is_check(cell) else []:
+            if output.output_type == "error" and output.ename != "CheckFailed":
+                detail = f": {output.evalue}" if output.evalue else ""
+                output.traceback = [f"✗ {output.ename}{detail}, in a test of this exercise that is not shown"]
+        return cell, resources
 
 
 def exercise_notebooks(notebooks_dir: Path) -> dict:
@@ -56,12 +75,58 @@ def exercise_notebooks(notebooks_dir: Path) -> dict:
     return {stem: nb for stem, nb in notebooks.items() if course.checks(nb)}
 
 
+def _parse(source: str) -> ast.AST:
+    try:
+        return ast.parse(source)
+    except SyntaxError:  # the cell fails when it runs; there is nothing to flag
+        return ast.Module(body=[], type_ignores=[])
+
+
+def tamper_flags(nb, released) -> list[str]:
+    """'exercise-N: what' for the code cells the student wrote that change attributes of torch, math,
+    numpy, builtins or helpers, call exec or eval, use IPython's hooks, touch files or name a notebook."""
+    from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines: get_ipython() calls
+    released_sources, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
+    for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
+        if course.is_check(cell):
+            exercise = course.nbgrader_meta(cell)["grade_id"]
+        elif cell.cell_type == "code" and cell.source not in released_sources:
+            written.insert(0, (exercise, _parse(TransformerManager().transform_cell(cell.source))))
+    trees = [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [tree for _, tree in written]
+    imported = {a.asname or a.name.split(".")[0]: (getattr(n, "module", None) or a.name).split(".")[0]
+                for tree in trees for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+
+    def watched(node) -> bool:  # np.linalg, Check.close, helpers.checks: rooted in a watched module
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return isinstance(node, ast.Name) and imported.get(node.id, node.id) in WATCHED_MODULES
+
+    flags = []
+    for exercise, tree in written:
+        found = []
+        for node in ast.walk(tree):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
+            found += [f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value)]
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+            if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
+                found.append(f"{called}({ast.unparse(node.args[0])}, …)")
+            if called in FILE_CALLS:
+                found.append(f"touches files ({called})")
+            if name in SUSPECT_NAMES:
+                found.append(name)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
+                found.append(f"names a notebook ({node.value!r})")
+        flags += [f"{exercise}: {flag}" for flag in dict.fromkeys(found)]
+    return flags
+
+
 def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[str]]:
     """The gradable submissions, and one line for each file skipped and why."""
     accepted, problems = [], []
+    released = {stem: make_student.student_notebook(nb) for stem, nb in exercises.items()}
     # each notebook's check cells as written and as released (hidden tests removed), computed once
-    reference = {stem: (course.checks(nb), course.checks(make_student.student_notebook(nb)))
-                 for stem, nb in exercises.items()}
+    reference = {stem: (course.checks(nb), course.checks(released[stem])) for stem, nb in exercises.items()}
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
         if not STUDENT_ID.match(student_dir.name):
             problems.append(f"{student_dir}: skipped, a student folder's name must be letters, digits, '.', '_' or '-'")
@@ -76,71 +141,113 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
                 continue
             try:
                 nb = course.read_notebook(path)
-            except CourseError as err:
-                problems.append(f"{where}: skipped, not a readable notebook: {str(err).removeprefix(f'{path}: ')}")
-                continue
-            try:
                 handed_in = course.checks(nb)
-            except CourseError as err:
-                problems.append(f"{where}: skipped, {err}")
+            except CourseError as err:  # not a notebook, or a check cell without its grade_id
+                problems.append(f"{where}: skipped, {str(err).removeprefix(f'{path}: ')}")
                 continue
-            original, released = reference[path.stem]
+            original, as_released = reference[path.stem]
             if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
                 problems.append(f"{where}: skipped, check cells missing: {', '.join(missing)} "
                                 "(hand out the student edition again and copy the answers into it)")
                 continue
-            edited = [gid for gid, text in handed_in.items() if text not in (released.get(gid), original.get(gid))]
-            accepted.append(Submission(student_dir.name, path.stem, path, edited))
+            edited = [gid for gid, text in handed_in.items() if text not in (as_released.get(gid), original.get(gid))]
+            accepted.append(Submission(student_dir.name, path.stem, path, edited, tamper_flags(nb, released[path.stem])))
     return accepted, problems
 
 
 def with_venv_on_path() -> dict:
-    """The environment with this Python's bin/ first on PATH: nbgrader runs the `alembic` installed
-    beside it, also in a virtual environment that is not activated."""
-    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    """The environment with this Python's bin/ first on PATH (nbgrader runs the `alembic` installed
+    beside it, in a virtual environment that need not be active) and tools/ importable (feedback)."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                PYTHONPATH=os.pathsep.join(filter(None, [str(course.ROOT), os.environ.get("PYTHONPATH")])))
 
 
-def nbgrader(course_dir: Path, *args: str) -> None:
+def nbgrader_cli(course_dir: Path, *args: str, env: dict | None = None, timeout: float | None = None, check=True):
+    """`nbgrader ARGS` in the course folder; its CompletedProcess (CourseError if it fails and `check`)."""
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True,
-                            text=True, env=with_venv_on_path())
-    if result.returncode != 0:
+                            text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    if check and result.returncode != 0:
         raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
-def grade(submissions: list[Submission], exercises: dict, course_dir: Path, timeout: int) -> list[dict]:
-    """Autograde every submission in a fresh nbgrader course; one row per check cell."""
-    if course_dir.exists():
-        if any(course_dir.iterdir()) and not (course_dir / "nbgrader_config.py").exists():
-            raise CourseError(f"{course_dir} is not empty and holds no nbgrader course made by this tool; "
-                              "name another --course folder (it is replaced at every run)")
+def new_course(course_dir: Path, timeout: int) -> None:
+    """An empty nbgrader course in `course_dir`, replacing only one that this tool made."""
+    if course_dir.exists() and any(course_dir.iterdir()):
+        if not (course_dir / MARKER).is_file():
+            raise CourseError(f"{course_dir} is not empty and was not made by this tool (it has no {MARKER} file), "
+                              "so it is left as it is; name another --course folder (it is replaced at every run)")
         shutil.rmtree(course_dir)
-    course_dir.mkdir(parents=True)
+    course_dir.mkdir(parents=True, exist_ok=True)
+    course_dir.chmod(0o700)  # a root sandbox opens its submission's folder to its own user id; nobody else gets in
+    (course_dir / MARKER).write_text("made by python -m tools.grade, which replaces this folder at every run\n")
     (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course_dir), timeout=timeout))
+
+
+def autograde(course_dir: Path, s: Submission, slots: queue.Queue, seconds: float, sandboxed: bool) -> str | None:
+    """`nbgrader autograde` of one submission, in a sandbox of its own; None, or why it did not finish."""
+    slot, runtime = slots.get(), course_dir / "sandboxes" / f"{s.student}.{s.notebook}"
+    try:
+        runtime.mkdir(parents=True)
+        env, options = {}, []
+        if sandboxed:
+            sandbox.write_kernelspec(runtime, course_dir / "autograded" / s.student / s.notebook,
+                                     course.ROOT / "helpers", slot)
+            env, options = {"JUPYTER_PATH": str(runtime)}, [f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
+                                                            "--KernelManager.transport=ipc",
+                                                            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
+        for _ in range(3):  # parallel jobs share nbgrader's SQLite gradebook, which may be locked for a moment
+            result = nbgrader_cli(course_dir, "autograde", s.notebook, "--student", s.student, "--force", *options,
+                                  env=env, timeout=seconds, check=False)
+            if result.returncode == 0 or "database is locked" not in result.stdout + result.stderr:
+                break
+    except subprocess.TimeoutExpired:
+        return f"stopped after {seconds:.0f} s"
+    finally:
+        slots.put(slot)
+    errors = [line.split("ERROR]")[-1].strip() for line in (result.stdout + result.stderr).splitlines() if "ERROR]" in line]
+    return None if result.returncode == 0 else (errors or ["nbgrader failed"])[0]
+
+
+def grade(submissions: list[Submission], exercises: dict, course_dir: Path, timeout: int, jobs: int,
+          sandboxed: bool) -> tuple[list[dict], list[str]]:
+    """Autograde every submission in a fresh nbgrader course, and write its feedback: one row per check
+    cell, and a line for each submission that nbgrader could not finish (it scores 0)."""
+    from nbgrader.api import Gradebook
+    new_course(course_dir, timeout)
     assignments = sorted({s.notebook for s in submissions})
     for assignment in assignments:
-        (course_dir / "source" / assignment).mkdir(parents=True)
-        files.write_notebook(course_dir / "source" / assignment / f"{assignment}.ipynb", exercises[assignment])
-        nbgrader(course_dir, "generate_assignment", assignment, "--force", "--create")
+        source = course_dir / "source" / assignment
+        source.mkdir(parents=True)
+        files.write_notebook(source / f"{assignment}.ipynb", exercises[assignment])
+        make_student.add_supporting_files(source)  # released with it, and copied beside every submission
+        nbgrader_cli(course_dir, "generate_assignment", assignment, "--force", "--create")  # also the gradebook
     for s in submissions:
         (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
         shutil.copy(s.path, course_dir / "submitted" / s.student / s.notebook / f"{s.notebook}.ipynb")
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        for student in sorted({s.student for s in submissions}):  # two jobs of one student could both add them
+            gradebook.update_or_create_student(student)
+    slots = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with ThreadPoolExecutor(jobs) as pool:
+        failures = list(pool.map(lambda s: autograde(course_dir, s, slots, timeout * (1 + sum(
+            c.cell_type == "code" for c in exercises[s.notebook].cells)), sandboxed), submissions))
     for assignment in assignments:
-        nbgrader(course_dir, "autograde", assignment, "--force", "--create")
-    from nbgrader.api import Gradebook, MissingEntry
-    rows = []
-    # the Gradebook runs `alembic` too
-    with mock.patch.dict(os.environ, PATH=with_venv_on_path()["PATH"]), \
-            Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-        for s in submissions:
-            try:
-                graded = gradebook.find_submission_notebook(s.notebook, s.notebook, s.student)
-            except MissingEntry:
-                raise CourseError(f"nbgrader recorded no grades for {s.student}/{s.notebook}.ipynb") from None
-            scores = {g.name: (g.score, g.max_score) for g in graded.grades}
-            rows += [{"student": s.student, "notebook": s.notebook, "exercise": grade_id,
-                      "points": _number(scores[grade_id][0]), "max_points": _number(scores[grade_id][1])}
-                     for grade_id in course.checks(exercises[s.notebook])]
-    return rows
+        nbgrader_cli(course_dir, "generate_feedback", assignment, "--force")
+    rows, unfinished = [], []
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        for s, failure in zip(submissions, failures):
+            scores = {} if failure else {g.name: g.score for g in gradebook.find_submission_notebook(
+                s.notebook, s.notebook, s.student).grades}
+            if failure:
+                unfinished.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({failure}); it scores 0")
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "points": _number(scores.get(gid)),
+                      "max_points": _number(course.nbgrader_meta(cell)["points"])}
+                     for gid, cell in ((course.nbgrader_meta(c)["grade_id"], c) for c in exercises[s.notebook].cells
+                                       if course.is_check(c))]
+    return rows, unfinished
 
 
 def _number(value) -> str:
@@ -149,7 +256,7 @@ def _number(value) -> str:
 
 
 def summary(rows: list[dict], submissions: list[Submission]) -> str:
-    """A table: one line per student and notebook, one column per exercise, and the total."""
+    """A table: one line per student and notebook, one column per exercise, and the total; then what to look at."""
     lines = []
     for notebook in sorted({r["notebook"] for r in rows}):
         exercises = list(dict.fromkeys(r["exercise"] for r in rows if r["notebook"] == notebook))
@@ -160,41 +267,67 @@ def summary(rows: list[dict], submissions: list[Submission]) -> str:
             table.append([student, *(f"{mine[e]['points']}/{mine[e]['max_points']}" for e in exercises), f"{got}/{out_of}"])
         widths = [max(map(len, column)) for column in zip(*table)]
         lines += [f"{notebook}:"] + ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table]
-    return "\n".join(lines + [f"{s.student}/{s.notebook}.ipynb: edited check cell(s) {', '.join(s.edited_checks)}; "
-                               "nbgrader restored the originals before grading" for s in submissions if s.edited_checks])
+    lines += [f"{s.student}/{s.notebook}.ipynb: edited check cell(s) {', '.join(s.edited_checks)}; "
+              "nbgrader restored the originals before grading" for s in submissions if s.edited_checks]
+    if any(s.tamper_flags for s in submissions):
+        lines.append("Tamper flags: code that reaches into the checking machinery, for you to read (not proof):")
+        lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in submissions for flag in s.tamper_flags]
+    return "\n".join(lines)
 
 
-def run(args) -> str:
-    """Grade, write the CSV; the summary to print."""
+def grade_class(args) -> str:
+    """Grade, write the CSV and the feedback; the summary to print."""
     if not args.submissions.is_dir():
         raise CourseError(f"{args.submissions} is not a folder; give SUBMISSIONS=<folder with one folder per student>")
+    unsafe = "WARNING: no sandbox (--no-sandbox): student code runs with your permissions; it can read, change " \
+             "and delete whatever you can, and reach the network."
+    if args.no_sandbox:
+        print(unsafe, file=sys.stderr)
+    elif why := sandbox.unavailable():
+        raise CourseError(f"no sandbox for student code: {why}.\nInstall bubblewrap (Linux only), or pass "
+                          "--no-sandbox (GRADE_ARGS=--no-sandbox) to run student code with your own permissions")
+    os.environ.update(with_venv_on_path())
     exercises = exercise_notebooks(args.notebooks)
     submissions, problems = collect(args.submissions, exercises)
     if problems:
         print(*problems, sep="\n", file=sys.stderr)
     if not submissions:
         raise CourseError(f"nothing to grade in {args.submissions}")
-    rows = grade(submissions, exercises, args.course.resolve(), args.timeout)
+    course_dir = args.course.resolve()
+    rows, unfinished = grade(submissions, exercises, course_dir, args.timeout, args.jobs, not args.no_sandbox)
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     files.write_text(args.out, text.getvalue())
-    skipped = f"; {len(problems)} file(s) skipped (see above)" if problems else ""
-    return f"{summary(rows, submissions)}\n{len(rows)} grades for {len(submissions)} submission(s) in {args.out}{skipped}"
+    with files.replacing_folder(args.feedback) as staging:  # nbgrader's feedback/<student>/<assignment>/<nb>.html
+        for page in sorted((course_dir / "feedback").glob("*/*/*.html")):
+            (staging / page.parent.parent.name).mkdir(exist_ok=True)
+            shutil.copy(page, staging / page.parent.parent.name / page.name)
+    skipped = f" ({len(problems)} file(s) skipped, see above)" if problems else ""
+    return "\n".join([summary(rows, submissions), *unfinished,
+                      f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){skipped}",
+                      f"feedback:         {args.feedback}/<student>/<notebook>.html: each check's message and the "
+                      "points, no hidden tests; give each student their folder",
+                      f"graded notebooks: {course_dir}/autograded/<student>/<notebook>/ (with the hidden tests: "
+                      f"for you only), and nbgrader's gradebook.db beside them", *([unsafe] if args.no_sandbox else [])])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", type=Path, help="a folder with one sub-folder of notebooks per student")
     parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "grades.csv")
+    parser.add_argument("--feedback", type=Path, default=course.ROOT / "build" / "feedback")
     parser.add_argument("--course", type=Path, default=course.ROOT / "build" / "grading",
                         help="where the nbgrader course is built (replaced at every run)")
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks")
     parser.add_argument("--timeout", type=int, default=60, help="seconds an answer cell may run (default 60)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="submissions at a time (default: the cores)")
+    parser.add_argument("--no-sandbox", action="store_true", help="where bubblewrap is missing: run student code "
+                        "without a sandbox, with your permissions")
     args = parser.parse_args(argv)
-    return files.run_and_report("grade", lambda: run(args), str, failure="no grades written")
+    return files.run_and_report("grade", lambda: grade_class(args), str, failure="no grades written")
 
 
 if __name__ == "__main__":

@@ -1,106 +1,99 @@
-"""Generate the student edition of the course: every notebook as nbgrader would release it.
+"""Generate the student edition, as a handout: every notebook as nbgrader releases it, and what it needs.
 
     python -m tools.make_student [--notebooks DIR] [--out DIR]
 
-Writes build/student/ (the default): what ``nbgrader generate_assignment`` releases, cell for cell
-(tests/test_grading.py compares them), for teachers who do not use nbgrader. Each solution region
-becomes nbgrader's stub, indented like its BEGIN line (a solution cell without one becomes the stub
-as a whole); hidden tests go; solution and check cells are locked as nbgrader locks them; outputs
-go; the nav cells' index link points one folder further up. Every other cell is kept as it is.
+Each notebook of --notebooks, and of its zh/ folder if there is one, goes through nbgrader's own
+preprocessors. Done here is only what nbgrader does not do: nav links to the handout's README, and
+the handout itself (--out, default build/student/, and a zip beside it): the notebooks (zh/ with a
+copy of helpers/, imported from the notebooks' own folder), helpers/, requirements.txt and
+tools/student_README.md.
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import io
 import re
+import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 from . import course, files
-from .course import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, CourseError
+from .course import CourseError
 
-# nbgrader's own stubs (nbgrader.preprocessors.ClearSolutions).
-CODE_STUB, TEXT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()", "YOUR ANSWER HERE"
-
-
-def _replace_regions(source: str, begin: str, end: str, stub: str) -> tuple[str, bool]:
-    # Lines from one containing `begin` to one containing `end` become `stub`, indented like `begin`.
-    lines, in_region, found = [], False, False
-    for line in source.split("\n"):
-        if begin in line:
-            if in_region:
-                raise CourseError(f"nested {begin!r} in:\n{source}")
-            in_region = found = True
-            lines += [re.match(r"\s*", line)[0] + stub_line for stub_line in stub.split("\n") if stub]
-        elif end in line:
-            in_region = False
-        elif not in_region:
-            lines.append(line)
-    if in_region:
-        raise CourseError(f"{begin!r} without {end!r} in:\n{source}")
-    return "\n".join(lines), found
+STUDENT_README = Path(__file__).with_name("student_README.md")
 
 
-def relocate_nav_links(source: str) -> str:
-    # Sibling links (other notebooks) still work; the README is one level further up.
-    return source.replace(f"]({course.INDEX_LINK})", "](../../README.md)")
+def relocate_nav_links(source: str, readme: str = "README.md") -> str:
+    """Nav links to the course's README point to `readme`, the handout's, relative to the notebook."""
+    return re.sub(r"\]\((\.\./)+README[\w.-]*\.md\)", f"]({readme})", source)
 
 
-def student_cell(cell):
-    """A copy of one cell as the student edition shows it (see the module docstring)."""
-    cell, solution = copy.deepcopy(cell), course.is_solution(cell)
-    stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
-    source, had_region = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub)
-    if had_region and not solution:
-        raise CourseError(f"a {BEGIN_SOLUTION} region in a cell not marked as a solution:\n{cell.source}")
-    cell.source, had_hidden = _replace_regions(source if had_region or not solution else stub,
-                                               BEGIN_HIDDEN, END_HIDDEN, "")
-    if had_hidden and not course.is_check(cell):
-        raise CourseError(f"hidden tests in a cell that is not a check cell:\n{cell.source}")
-    # nbgrader's LockCells: answers cannot be deleted, check cells can be neither deleted nor edited
-    if solution:
-        cell.metadata["deletable"] = False
-    elif course.nbgrader_meta(cell).get("grade") or course.nbgrader_meta(cell).get("locked"):
-        cell.metadata.update(deletable=False, editable=False)
-    if cell.cell_type == "code":
-        cell.outputs, cell.execution_count = [], None
-    cell.metadata.pop("execution", None)
-    if course.is_nav(cell):
-        cell.source = relocate_nav_links(cell.source)
-    return cell
-
-
-def student_notebook(nb):
+def student_notebook(nb, readme: str = "README.md"):
     """The student edition of one notebook (a new object; `nb` is not modified)."""
-    student = copy.deepcopy(nb)
-    student.cells = [student_cell(cell) for cell in nb.cells]
-    student.metadata.pop("widgets", None)  # widget state belongs to outputs, which are gone
-    return student
+    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
+    nb, resources = copy.deepcopy(nb), {}
+    for step in (LockCells(), ClearSolutions(), ClearHiddenTests(),
+                 ClearOutput(remove_metadata_fields={"collapsed", "scrolled", "execution"})):
+        nb, resources = step.preprocess(nb, resources)
+    nb.metadata.pop("widgets", None)  # widget state belongs to outputs, which are gone
+    for cell in filter(course.is_nav, nb.cells):
+        cell.source = relocate_nav_links(cell.source, readme)
+    return nb
+
+
+def add_supporting_files(folder: Path, readme: bool = True) -> None:
+    """helpers/ (its code only) into `folder`, and requirements.txt and the students' README unless told."""
+    shutil.copytree(course.ROOT / "helpers", folder / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if readme:
+        shutil.copy(course.ROOT / "requirements.txt", folder)
+        shutil.copy(STUDENT_README, folder / "README.md")
+
+
+def zipped(folder: Path, top: str) -> bytes:
+    """`folder` as a zip whose entries start with `top`/, the same bytes for the same files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}")  # dated 1980-01-01
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
 
 
 def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
-    """Write the edition of every notebook in `notebooks_dir` to `out_dir` in one step; (files, solution cells emptied)."""
+    """Write the handout in one step, and its zip; (notebooks written, solution cells emptied)."""
     if not notebooks_dir.is_dir():
         raise CourseError(f"{notebooks_dir} is not a folder")
-    sources, solutions = course.notebook_paths(notebooks_dir), 0
+    editions = [(notebooks_dir, ".", "README.md")]
+    if (notebooks_dir / "zh").is_dir():
+        editions.append((notebooks_dir / "zh", "zh", "../README.md"))
+    written, solutions = [], 0
     with files.replacing_folder(out_dir) as staging:
-        for path in sources:
-            nb = course.read_notebook(path)
-            try:
-                files.write_notebook(staging / path.name, student_notebook(nb))
-            except Exception as err:
-                raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
-            solutions += sum(map(course.is_solution, nb.cells))
-    return [out_dir / path.name for path in sources], solutions
+        for source, folder, readme in editions:
+            (staging / folder).mkdir(exist_ok=True)
+            add_supporting_files(staging / folder, readme=folder == ".")
+            for path in course.notebook_paths(source):
+                nb = course.read_notebook(path)
+                try:
+                    files.write_notebook(staging / folder / path.name, student_notebook(nb, readme))
+                except Exception as err:  # nbgrader's RuntimeError names the malformed region
+                    raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
+                written.append(out_dir / folder / path.name)
+                solutions += sum(map(course.is_solution, nb.cells))
+        files.write_bytes(out_dir.with_suffix(".zip"), zipped(staging, out_dir.name))
+    return written, solutions
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebooks", type=Path, default=course.ROOT / "notebooks", help="where the notebooks are")
-    parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "student", help="where the edition goes")
+    parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "student", help="where the handout goes")
     args = parser.parse_args(argv)
     return files.run_and_report("make_student", lambda: build(args.notebooks, args.out), lambda done: (
-        f"student edition: {len(done[0])} notebook(s), {done[1]} solution cell(s) emptied, in {args.out}"))
+        f"student edition: {len(done[0])} notebook(s), {done[1]} solution cell(s) emptied, in {args.out} "
+        f"and {args.out.with_suffix('.zip')}"))
 
 
 if __name__ == "__main__":
