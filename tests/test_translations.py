@@ -19,15 +19,6 @@ from tools import course, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = [path.name for path in course.notebook_paths(ROOT / "notebooks")]
-# Notebooks whose catalogues are not translated yet. Their "translated" and "glossary" tests are expected
-# to fail (strict xfail: once a catalogue is complete its test passes, and pytest says to remove it here).
-# The integrator empties this set when 02-06 are translated; every other test holds for them already.
-PENDING = {"02_cross_entropy.ipynb", "03_information_theory.ipynb", "04_softmax_regression_scratch.ipynb",
-           "05_softmax_regression_concise.ipynb", "06_exercises.ipynb"}
-TRANSLATED = [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="not yet translated (PENDING)"))
-              if name in PENDING else name for name in NAMES]
-
-
 @pytest.fixture(scope="module")
 def audited():
     editions, readme = translate.audit(ROOT)
@@ -40,7 +31,7 @@ def chinese(name: str):
 
 # ------------------------------------------------------------------------------ the real edition
 
-@pytest.mark.parametrize("name", TRANSLATED)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_cell_translated(audited, name):
     problems = audited[0][name].problems()
     assert not problems["untranslated"] + problems["fuzzy"], (
@@ -104,7 +95,7 @@ def glossary_problems(name: str, text: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", TRANSLATED)
+@pytest.mark.parametrize("name", NAMES)
 def test_glossary_terms_with_english_at_first_use(name):
     problems = glossary_problems(name, body_text(chinese(name)))
     assert not problems, f"zh/{name}:\n" + "\n".join(problems)
