@@ -354,7 +354,7 @@ def test_feedback_has_every_check_message_and_no_hidden_test_or_solution(graded)
         assert not [line for line in secret(hidden_test_lines, stem) if line in text(student, stem)], (student, stem)
     for student in ("untouched", "cheater"):
         assert not [line for line in secret(solution_only_lines) if line in text(student)], student
-    assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o)` above, then run this cell again." \
+    assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o, E)` above, then run this cell again." \
         in text("untouched")
     assert "06_exercises (Score: 0.0 / 14.0)" in text("untouched")
     full_except(graded, "imprecise", "exercise-8")

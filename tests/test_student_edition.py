@@ -395,6 +395,6 @@ def test_the_handout_runs_on_its_own(real_edition, tmp_path, monkeypatch):
               for o in cell.outputs if o.output_type == "error"]
     assert all(notebook_model.is_solution(nb.cells[k]) and ename == "NotImplementedError" for k, ename in errors[:-1])
     assert errors[-1] == (first_check, "CheckFailed")
-    assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o)` above" in \
+    assert "✗ Exercise 1: define `loss_hessian(o)` and `softmax_covariance(o, E)` above" in \
         "".join(nb.cells[first_check].outputs[-1].traceback)
     assert nb.cells[-1].outputs[0].text.strip() == str(handout / "helpers" / "__init__.py")
