@@ -42,9 +42,10 @@ def student_edition() -> nbformat.NotebookNode:
     return make_student.student_notebook(SOURCE)
 
 
-def filled_in(stem: str = EXERCISES) -> nbformat.NotebookNode:
-    """The student edition with every answer cell holding the worked solution: what a perfect student hands in."""
-    source = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+def filled_in(stem: str = EXERCISES, edition: str = "") -> nbformat.NotebookNode:
+    """The student edition (edition "zh": the Chinese one) with every answer cell holding the worked
+    solution: what a perfect student hands in."""
+    source = nbformat.read(ROOT / "notebooks" / edition / f"{stem}.ipynb", as_version=4)
     nb = make_student.student_notebook(source)
     for mine, worked in zip(nb.cells, source.cells):
         if notebook_model.is_solution(worked):
@@ -171,11 +172,7 @@ def graded(tmp_path_factory):
     cell_by_id(tampered, "exercise-2-answer-1").source += "\ndef bits_per_observation(n):\n    return Fraction(2)"
     cell_by_id(tampered, "exercise-2").source = "print('✓ Exercise 2 passed.')  # the check, edited away"
     hand_in("tampered", tampered)
-    chinese = filled_in()
-    for cell in chinese.cells:
-        if cell.cell_type == "markdown":
-            cell.source = "（中文译文）" + cell.source
-    hand_in("chinese", chinese)
+    hand_in("chinese", filled_in(edition="zh"))  # the Chinese edition's notebook 06, answered
     imprecise = filled_in()  # right to the 3 decimals the visible check compares, not to the hidden test's 15 digits
     cell_by_id(imprecise, "exercise-8-answer-1").source += (
         "\n_exact_limits = exp_limits\nexp_limits = lambda dtype: {k: v + 1e-9 for k, v in _exact_limits(dtype).items()}")
@@ -268,6 +265,7 @@ def test_worked_solutions_score_full_marks_and_the_untouched_edition_zero(graded
 
 @needs_sandbox
 def test_a_chinese_submission_is_graded_like_the_english_one(graded):
+    assert any("一句话概括" in cell.source for cell in filled_in(edition="zh").cells)  # it is the Chinese edition
     assert points(graded, "chinese") == points(graded, "full")
     assert "chinese/" not in graded["result"].stdout.split("Tamper flags")[-1]
 
