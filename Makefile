@@ -103,7 +103,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 bench-grade: $(GRADE_STAMP)
-	$(BIN)/python -m tools.bench_grade $(BENCH_GRADE_ARGS)
+	$(BIN)/python -m tools.bench --grading $(BENCH_ARGS)
 
 student: $(GRADE_STAMP)
 	$(BIN)/python -m tools.make_student
