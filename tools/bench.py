@@ -131,8 +131,8 @@ def bench_training(args) -> None:
         print(f"{name}: {per_epoch[name.split(' ')[0]]:.3f} s per epoch{accuracy}")
     print(f"\nthe course's path is {per_epoch['d2l'] / per_epoch['course']:.1f}x faster than the d2l reference, "
           f"and takes {per_epoch['course'] / per_epoch['floor']:.1f}x the floor")
-    from torch.profiler import profile
-    with profile() as prof:
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU] + [ProfilerActivity.CUDA] * data.train_images.is_cuda) as prof:
         run_course(1, data)
     print("\nwhere one epoch of the course's path spends its time (torch profiler, by operator):")
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
