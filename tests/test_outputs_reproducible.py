@@ -25,12 +25,14 @@ def test_a_stored_output_that_a_fresh_run_reproduces_is_kept():
         stdout_cell("print(acc)", "accuracy 0.8253\n", "same"),
         stdout_cell("print(acc)", "accuracy 0.8253\n", "last-digit"),  # a fresh digit is stored
         stdout_cell("print(acc)", "accuracy 0.82\n", "reformatted"),   # an edited print is stored
+        stdout_cell("print(t)", "tensor([0.5000, 1.0000])\n", "on-a-gpu"),  # a device is masked too
     ])
     fresh = nbformat.v4.new_notebook(cells=[
         stdout_cell("print(t)", "took 1.234 s on device: cuda:0\n", "timing"),
         stdout_cell("print(acc)", "accuracy 0.8253\n", "same"),
         stdout_cell("print(acc)", "accuracy 0.8254\n", "last-digit"),
         stdout_cell("print(f'{acc:.3f}')", "accuracy 0.825\n", "reformatted"),
+        stdout_cell("print(t)", "tensor([0.5000, 1.0000], device='cuda:0')\n", "on-a-gpu"),
     ])
     widget = nbformat.v4.new_code_cell("slider", id="widget")
     widget.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
@@ -42,10 +44,11 @@ def test_a_stored_output_that_a_fresh_run_reproduces_is_kept():
 
     run_notebooks.normalize(fresh, stored, run_notebooks.sanitize_patterns())
 
-    texts = [cell.outputs[0]["text"] for cell in fresh.cells[:4]]
-    assert texts == ["took 0.912 s on device: cpu\n", "accuracy 0.8253\n", "accuracy 0.8254\n", "accuracy 0.825\n"]
-    assert fresh.cells[4].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "cell5-output0"
-    assert "execution" not in fresh.cells[4].metadata and "widgets" not in fresh.metadata
+    texts = [cell.outputs[0]["text"] for cell in fresh.cells[:5]]
+    assert texts == ["took 0.912 s on device: cpu\n", "accuracy 0.8253\n", "accuracy 0.8254\n", "accuracy 0.825\n",
+                     "tensor([0.5000, 1.0000])\n"]
+    assert fresh.cells[5].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "cell6-output0"
+    assert "execution" not in fresh.cells[5].metadata and "widgets" not in fresh.metadata
 
 
 def test_a_changed_figure_is_not_kept():

@@ -9,10 +9,7 @@ or widget state are recorded, stream chunks are merged as nbval merges them, and
 derived from the cell's position. A notebook whose execution fails, or is interrupted (Ctrl-C), is
 left exactly as it was.
 """
-from __future__ import annotations
-
 import asyncio
-import configparser
 import copy
 import re
 import signal
@@ -24,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbval.plugin import coalesce_streams
+from nbval.plugin import coalesce_streams, get_sanitize_patterns
 
 from . import course, files
 
@@ -33,10 +30,8 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def sanitize_patterns(path: Path = SANITIZE_CFG) -> list[tuple[re.Pattern, str]]:
-    """The (regex, replacement) pairs of nbval's sanitize file, in file order."""
-    cfg = configparser.ConfigParser()
-    cfg.read(path, encoding="utf-8")
-    return [(re.compile(cfg[s]["regex"]), cfg[s].get("replace", "")) for s in cfg.sections()]
+    """The (regex, replacement) pairs of nbval's sanitize file, read as nbval reads them."""
+    return [(re.compile(regex), replace) for regex, replace in get_sanitize_patterns(path.read_text(encoding="utf-8"))]
 
 
 def _sanitized(text, patterns) -> str:
