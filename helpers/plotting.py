@@ -115,12 +115,9 @@ class LivePlot:
         self.drawing_seconds += time.perf_counter() - start
 
     def _redraw(self):
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            return
-        if get_ipython() is None:
+        from IPython import get_ipython
+        from IPython.display import display
+        if get_ipython() is None:  # not in Jupyter: nothing to draw on
             return
         if self._handle is None:
             self._handle = display(self.fig, display_id=True)
@@ -128,16 +125,10 @@ class LivePlot:
             self._handle.update(self.fig)
 
 
-def plot_confusion_matrix(matrix, class_names, title: str = "confusion matrix",
-                          normalize: bool = False) -> None:
-    """Show a confusion matrix with its counts.
-
-    matrix: (q, q) integer tensor or array; entry [i, j] counts examples of true class i
-    predicted as class j. class_names: q strings. ``normalize`` divides each row by its sum.
-    """
+def plot_confusion_matrix(matrix, class_names, title: str = "confusion matrix") -> None:
+    """Show a confusion matrix with its counts: matrix (q, q), integer tensor or array, entry [i, j]
+    counting the examples of true class i predicted as class j; class_names: q strings."""
     m = _to_numpy(matrix).astype(float)
-    if normalize:
-        m = m / m.sum(axis=1, keepdims=True)
     q = len(class_names)
     fig, ax = plt.subplots(figsize=(7, 6))
     im = ax.imshow(m, cmap="Blues")
@@ -150,8 +141,7 @@ def plot_confusion_matrix(matrix, class_names, title: str = "confusion matrix",
     threshold = m.max() / 2
     for i in range(q):
         for j in range(q):
-            text = f"{m[i, j]:.2f}" if normalize else f"{int(m[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
                     color="white" if m[i, j] > threshold else "black")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()

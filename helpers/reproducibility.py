@@ -63,10 +63,9 @@ def setup(seed: int = 0, threads: int | None = None) -> torch.device:
     because the course's matrix products are small and threads that wait for each other can slow
     every step on a busy CPU (``make bench`` measures it on your machine).
 
-    Seeding makes a run repeat on *one* machine. It does not make float results identical across
-    machines: MKL and ATen choose kernels per CPU (AVX2, AVX-512, ARM, CUDA), and so do the last
-    bits of every sum. The notebooks therefore print numbers only at a precision that survives
-    that, and ``make test`` re-runs them under other kernels and thread counts to prove it.
+    Seeding makes a run repeat on *one* machine, not across machines: MKL and ATen choose kernels
+    per CPU (AVX2, AVX-512, ARM, CUDA), and so do the last bits of every sum. That is why nbval
+    compares each printed number at its printed precision (CONTRIBUTING.md).
     """
     if threads is None:
         threads = _threads_from_env()

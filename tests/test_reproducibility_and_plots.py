@@ -84,7 +84,7 @@ def test_plots_draw_without_error(monkeypatch):
     import matplotlib.pyplot as plt
     monkeypatch.setattr(plt, "show", lambda: None)
     helpers.show_images(torch.rand(5, 1, 28, 28), titles=list("abcde"), ncols=3)
-    helpers.plot_confusion_matrix(torch.eye(3, dtype=torch.int64) * 5, ["a", "b", "c"], normalize=True)
+    helpers.plot_confusion_matrix(torch.eye(3, dtype=torch.int64) * 5, ["a", "b", "c"])
     plot = helpers.LivePlot("epoch", ["loss", "acc"], xlim=(1, 3))
     for epoch in (1, 2, 3):
         plot.add(epoch, (1.0 / epoch, 0.5 + 0.1 * epoch))
