@@ -76,7 +76,7 @@ def test_ctrl_c_stops_with_one_line_naming_the_notebook_left_unchanged(tmp_path,
 
     def interrupted(path, timeout=900):
         raise KeyboardInterrupt
-    monkeypatch.setattr(run_notebooks, "run", interrupted)
+    monkeypatch.setattr(run_notebooks, "execute_and_store", interrupted)
     assert run_notebooks.main([str(p) for p in paths]) == 130
     assert capsys.readouterr().err == "interrupted: 01_a.ipynb left unchanged; not run: 02_b.ipynb\n"
 
@@ -85,9 +85,9 @@ def test_ctrl_c_stops_with_one_line_naming_the_notebook_left_unchanged(tmp_path,
 def test_executing_twice_gives_identical_files(tmp_path):
     copy = tmp_path / REGENERATED
     shutil.copy(ROOT / "notebooks" / REGENERATED, copy)
-    run_notebooks.run(copy)
+    run_notebooks.execute_and_store(copy)
     first = copy.read_bytes()
-    run_notebooks.run(copy)
+    run_notebooks.execute_and_store(copy)
     assert copy.read_bytes() == first, f"{REGENERATED} changes from one execution to the next"
 
 

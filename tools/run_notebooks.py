@@ -102,7 +102,7 @@ def _stop_if_interrupted(**_):
         pass
 
 
-def run(path: Path, timeout: int = 900) -> float:
+def execute_and_store(path: Path, timeout: int = 900) -> float:
     """Execute one notebook in its own folder and overwrite it with the normalized result."""
     nb = course.read_notebook(path)
     stored = copy.deepcopy(nb)
@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     try:
         for k, path in enumerate(paths):
             try:
-                print(f"{path.name}: {run(path):.1f} s", flush=True)
+                print(f"{path.name}: {execute_and_store(path):.1f} s", flush=True)
             except CellExecutionError as err:
                 if _interrupted.is_set():
                     raise Interrupted() from None
