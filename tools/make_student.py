@@ -2,10 +2,9 @@
 
     python -m tools.make_student [--notebooks DIR] [--out DIR]
 
-Each notebook of --notebooks, and of its zh/ folder if there is one, goes through nbgrader's own
-preprocessors; done here is only what nbgrader does not do: nav links to the handout's README, and
-the handout (--out, default build/student/, and a zip beside it) with helpers/ (in zh/ too, since
-the notebooks import it from their own folder), requirements.txt and tools/student_README.md.
+The notebooks of --notebooks and of its zh/ folder go through nbgrader's own preprocessors. Done here is
+only what nbgrader does not do: nav links to the handout's README, and the handout (--out and a zip beside
+it) with helpers/ (in zh/ too: notebooks import it from their folder), requirements.txt and student_README.md.
 """
 from __future__ import annotations
 
