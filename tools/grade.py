@@ -3,10 +3,9 @@
     python -m tools.grade SUBMISSIONS [--out build/grades.csv] [--feedback build/feedback]
                           [--course build/grading] [--timeout 60] [--jobs N] [--no-sandbox]
 
-SUBMISSIONS holds one folder per student with copies of exercise notebooks of the student edition,
-English or Chinese, named as in the course (alice/06_exercises.ipynb). Each becomes a submission to
-an nbgrader course in --course, autograded on its own, --jobs at a time, with its kernel in a sandbox
-(tools/sandbox.py). README.md ("Teaching with this course") says what the teacher gets.
+SUBMISSIONS holds a folder per student with exercise notebooks of the student edition, English or Chinese,
+named as in the course (alice/06_exercises.ipynb). Each is autograded on its own in the nbgrader course
+--course, --jobs at a time, its kernel in a sandbox (tools/sandbox.py). TEACHING.md says what you get.
 """
 from __future__ import annotations
 
@@ -15,13 +14,14 @@ import ast
 import csv
 import io
 import os
-import queue
 import re
 import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -34,8 +34,6 @@ CSV_COLUMNS = ["student", "notebook", "exercise", "points", "max_points"]
 MARKER = ".made-by-tools-grade"  # the only kind of --course folder this tool deletes
 NBGRADER_CONFIG = """\
 c = get_config()
-c.CourseDirectory.course_id = "softmax-course"
-c.CourseDirectory.root = {root!r}
 # An answer that runs longer than this is interrupted; its exercise scores 0 and grading goes on.
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
@@ -43,6 +41,8 @@ c.Execute.interrupt_on_timeout = True
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
                                     "tools.grade.CheckMessagesOnly", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 """
+NO_SANDBOX = ("WARNING: no sandbox (--no-sandbox): student code runs with your permissions; it can read, change "
+              "and delete whatever you can, and reach the network.")
 WATCHED_MODULES = {"torch", "math", "numpy", "helpers", "builtins"}
 FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmtree", "listdir",
               "scandir", "walk", "glob", "iglob", "rglob", "iterdir"}
@@ -54,8 +54,9 @@ class Submission:
     student: str
     notebook: str  # the course notebook's stem, e.g. "06_exercises", also the assignment's name
     path: Path
-    edited_checks: list[str] = field(default_factory=list)
-    tamper_flags: list[str] = field(default_factory=list)
+    edited_checks: list[str]
+    tamper_flags: list[str]
+    failure: str | None = None  # why nbgrader did not finish it
 
 
 class CheckMessagesOnly(NbGraderPreprocessor):
@@ -73,6 +74,11 @@ def exercise_notebooks(notebooks_dir: Path) -> dict:
     """The course notebooks that have check cells, by stem."""
     notebooks = {path.stem: course.read_notebook(path) for path in course.notebook_paths(notebooks_dir)}
     return {stem: nb for stem, nb in notebooks.items() if course.checks(nb)}
+
+
+def check_points(nb) -> dict[str, float]:
+    """grade_id -> points of each check cell, in notebook order."""
+    return {course.nbgrader_meta(c)["grade_id"]: course.nbgrader_meta(c)["points"] for c in nb.cells if course.is_check(c)}
 
 
 def _parse(source: str) -> ast.AST:
@@ -100,33 +106,44 @@ def tamper_flags(nb, released) -> list[str]:
         while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
             node = node.func if isinstance(node, ast.Call) else node.value
         return isinstance(node, ast.Name) and imported.get(node.id, node.id) in WATCHED_MODULES
+    return list(dict.fromkeys(f"{exercise}: {flag}" for exercise, tree in written for node in ast.walk(tree)
+                              for flag in _node_flags(node, watched)))
 
-    flags = []
-    for exercise, tree in written:
-        found = []
-        for node in ast.walk(tree):
-            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
-            found += [f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value)]
-            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
-            if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
-                found.append(f"{called}({ast.unparse(node.args[0])}, …)")
-            if called in FILE_CALLS:
-                found.append(f"touches files ({called})")
-            if name in SUSPECT_NAMES:
-                found.append(name)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
-                found.append(f"names a notebook ({node.value!r})")
-        flags += [f"{exercise}: {flag}" for flag in dict.fromkeys(found)]
-    return flags
+
+def _node_flags(node: ast.AST, watched):
+    """What one node of a student's code does that a teacher should read."""
+    targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
+    yield from (f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value))
+    if isinstance(node, ast.Call):
+        called = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+        if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
+            yield f"{called}({ast.unparse(node.args[0])}, …)"
+        if called in FILE_CALLS:
+            yield f"touches files ({called})"
+    if (name := node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")) in SUSPECT_NAMES:
+        yield name
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
+        yield f"names a notebook ({node.value!r})"
+
+
+def read_submission(path: Path, exercises: dict, released: dict) -> Submission:
+    """The submission in student_folder/notebook.ipynb; CourseError saying why it cannot be graded."""
+    if path.stem not in exercises:
+        raise CourseError(f"no course notebook with exercises is called {path.name} "
+                          f"(expected one of: {', '.join(s + '.ipynb' for s in exercises)})")
+    nb = course.read_notebook(path)
+    handed_in, original, as_released = (course.checks(n) for n in (nb, exercises[path.stem], released[path.stem]))
+    if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
+        raise CourseError(f"check cells missing: {', '.join(missing)} "
+                          "(hand out the student edition again and copy the answers into it)")
+    edited = [gid for gid, text in handed_in.items() if text not in (as_released.get(gid), original.get(gid))]
+    return Submission(path.parent.name, path.stem, path, edited, tamper_flags(nb, released[path.stem]))
 
 
 def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[str]]:
     """The gradable submissions, and one line for each file skipped and why."""
     accepted, problems = [], []
     released = {stem: make_student.student_notebook(nb) for stem, nb in exercises.items()}
-    # each notebook's check cells as written and as released (hidden tests removed), computed once
-    reference = {stem: (course.checks(nb), course.checks(released[stem])) for stem, nb in exercises.items()}
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
         if not STUDENT_ID.match(student_dir.name):
             problems.append(f"{student_dir}: skipped, a student folder's name must be letters, digits, '.', '_' or '-'")
@@ -134,24 +151,10 @@ def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], l
         if not any(student_dir.glob("*.ipynb")):
             problems.append(f"{student_dir}: skipped, no .ipynb file in it")
         for path in sorted(student_dir.glob("*.ipynb")):
-            where = f"{student_dir.name}/{path.name}"
-            if path.stem not in exercises:
-                problems.append(f"{where}: skipped, no course notebook with exercises is called {path.name} "
-                                f"(expected one of: {', '.join(s + '.ipynb' for s in exercises)})")
-                continue
             try:
-                nb = course.read_notebook(path)
-                handed_in = course.checks(nb)
-            except CourseError as err:  # not a notebook, or a check cell without its grade_id
-                problems.append(f"{where}: skipped, {str(err).removeprefix(f'{path}: ')}")
-                continue
-            original, as_released = reference[path.stem]
-            if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
-                problems.append(f"{where}: skipped, check cells missing: {', '.join(missing)} "
-                                "(hand out the student edition again and copy the answers into it)")
-                continue
-            edited = [gid for gid, text in handed_in.items() if text not in (as_released.get(gid), original.get(gid))]
-            accepted.append(Submission(student_dir.name, path.stem, path, edited, tamper_flags(nb, released[path.stem])))
+                accepted.append(read_submission(path, exercises, released))
+            except CourseError as err:  # not a notebook, a check cell without its grade_id or missing
+                problems.append(f"{student_dir.name}/{path.name}: skipped, {str(err).removeprefix(f'{path}: ')}")
     return accepted, problems
 
 
@@ -165,7 +168,7 @@ def with_venv_on_path() -> dict:
 def nbgrader_cli(course_dir: Path, *args: str, env: dict | None = None, timeout: float | None = None, check=True):
     """`nbgrader ARGS` in the course folder; its CompletedProcess (CourseError if it fails and `check`)."""
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True,
-                            text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+                            text=True, env={**with_venv_on_path(), **(env or {})}, timeout=timeout)
     if check and result.returncode != 0:
         raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
     return result
@@ -181,94 +184,81 @@ def new_course(course_dir: Path, timeout: int) -> None:
     course_dir.mkdir(parents=True, exist_ok=True)
     course_dir.chmod(0o700)  # a root sandbox opens its submission's folder to its own user id; nobody else gets in
     (course_dir / MARKER).write_text("made by python -m tools.grade, which replaces this folder at every run\n")
-    (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course_dir), timeout=timeout))
+    (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(timeout=timeout))
 
 
-def autograde(course_dir: Path, s: Submission, slots: queue.Queue, seconds: float, sandboxed: bool) -> str | None:
-    """`nbgrader autograde` of one submission, in a sandbox of its own; None, or why it did not finish."""
-    slot, runtime = slots.get(), course_dir / "sandboxes" / f"{s.student}.{s.notebook}"
-    try:
-        runtime.mkdir(parents=True)
-        env, options = {}, []
-        if sandboxed:
-            sandbox.write_kernelspec(runtime, course_dir / "autograded" / s.student / s.notebook,
-                                     course.ROOT / "helpers", slot)
-            env, options = {"JUPYTER_PATH": str(runtime)}, [f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
-                                                            "--KernelManager.transport=ipc",
-                                                            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
-        for _ in range(3):  # parallel jobs share nbgrader's SQLite gradebook, which may be locked for a moment
+def autograde(course_dir: Path, s: Submission, number: int, seconds: float, sandboxed: bool) -> str | None:
+    """`nbgrader autograde` of the `number`th submission, in a sandbox of its own; None, or why it did not finish."""
+    env, options = sandbox.kernel(course_dir / "sandboxes" / f"{s.student}.{s.notebook}",
+                                  course_dir / "autograded" / s.student / s.notebook, number) if sandboxed else ({}, [])
+    for _ in range(3):  # parallel jobs share nbgrader's SQLite gradebook, which may be locked for a moment
+        try:
             result = nbgrader_cli(course_dir, "autograde", s.notebook, "--student", s.student, "--force", *options,
                                   env=env, timeout=seconds, check=False)
-            if result.returncode == 0 or "database is locked" not in result.stdout + result.stderr:
-                break
-    except subprocess.TimeoutExpired:
-        return f"stopped after {seconds:.0f} s"
-    finally:
-        slots.put(slot)
-    errors = [line.split("ERROR]")[-1].strip() for line in (result.stdout + result.stderr).splitlines() if "ERROR]" in line]
-    return None if result.returncode == 0 else (errors or ["nbgrader failed"])[0]
+        except subprocess.TimeoutExpired:
+            return f"stopped after {seconds:.0f} s"
+        log = result.stdout + result.stderr
+        if result.returncode == 0:
+            return None
+        if "database is locked" not in log:
+            break
+    return next((line.split("ERROR]")[-1].strip() for line in log.splitlines() if "ERROR]" in line), "nbgrader failed")
 
 
 def grade(submissions: list[Submission], exercises: dict, course_dir: Path, timeout: int, jobs: int,
-          sandboxed: bool) -> tuple[list[dict], list[str]]:
-    """Autograde every submission in a fresh nbgrader course, and write its feedback: one row per check
-    cell, and a line for each submission that nbgrader could not finish (it scores 0)."""
+          sandboxed: bool) -> list[dict]:
+    """Autograde every submission in a fresh nbgrader course and write its feedback; one row per check cell.
+    A submission that nbgrader could not finish gets its `failure`, and scores 0."""
     from nbgrader.api import Gradebook
     new_course(course_dir, timeout)
-    assignments = sorted({s.notebook for s in submissions})
-    for assignment in assignments:
+    for assignment in {s.notebook for s in submissions}:
         source = course_dir / "source" / assignment
         source.mkdir(parents=True)
         files.write_notebook(source / f"{assignment}.ipynb", exercises[assignment])
         make_student.add_supporting_files(source)  # released with it, and copied beside every submission
-        nbgrader_cli(course_dir, "generate_assignment", assignment, "--force", "--create")  # also the gradebook
+    nbgrader_cli(course_dir, "generate_assignment", "*", "--force", "--create")  # also creates the gradebook
     for s in submissions:
-        (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True, exist_ok=True)
+        (course_dir / "submitted" / s.student / s.notebook).mkdir(parents=True)
         shutil.copy(s.path, course_dir / "submitted" / s.student / s.notebook / f"{s.notebook}.ipynb")
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-        for student in sorted({s.student for s in submissions}):  # two jobs of one student could both add them
+    gradebook_url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(gradebook_url) as gradebook:
+        for student in {s.student for s in submissions}:  # two jobs of one student could both add them
             gradebook.update_or_create_student(student)
-    slots = queue.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
-    with ThreadPoolExecutor(jobs) as pool:
-        failures = list(pool.map(lambda s: autograde(course_dir, s, slots, timeout * (1 + sum(
-            c.cell_type == "code" for c in exercises[s.notebook].cells)), sandboxed), submissions))
-    for assignment in assignments:
-        nbgrader_cli(course_dir, "generate_feedback", assignment, "--force")
-    rows, unfinished = [], []
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+    code_cells = {stem: sum(c.cell_type == "code" for c in nb.cells) for stem, nb in exercises.items()}
+    with ThreadPoolExecutor(jobs) as pool:  # nbgrader's timeout is per cell; each notebook gets them all
+        failures = list(pool.map(
+            lambda number, s: autograde(course_dir, s, number, timeout * (1 + code_cells[s.notebook]), sandboxed),
+            range(len(submissions)), submissions))
+    nbgrader_cli(course_dir, "generate_feedback", "*", "--force")
+    rows = []
+    with Gradebook(gradebook_url) as gradebook:
         for s, failure in zip(submissions, failures):
+            s.failure = failure
             scores = {} if failure else {g.name: g.score for g in gradebook.find_submission_notebook(
                 s.notebook, s.notebook, s.student).grades}
-            if failure:
-                unfinished.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({failure}); it scores 0")
-            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "points": _number(scores.get(gid)),
-                      "max_points": _number(course.nbgrader_meta(cell)["points"])}
-                     for gid, cell in ((course.nbgrader_meta(c)["grade_id"], c) for c in exercises[s.notebook].cells
-                                       if course.is_check(c))]
-    return rows, unfinished
-
-
-def _number(value) -> str:
-    value = float(value or 0)
-    return str(int(value)) if value.is_integer() else f"{value:g}"
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid,
+                      "points": f"{scores.get(gid) or 0:g}", "max_points": f"{out_of:g}"}
+                     for gid, out_of in check_points(exercises[s.notebook]).items()]
+    return rows
 
 
 def summary(rows: list[dict], submissions: list[Submission]) -> str:
-    """A table: one line per student and notebook, one column per exercise, and the total; then what to look at."""
-    lines = []
-    for notebook in sorted({r["notebook"] for r in rows}):
-        exercises = list(dict.fromkeys(r["exercise"] for r in rows if r["notebook"] == notebook))
-        table = [["student", *(e.replace("exercise-", "ex ") for e in exercises), "total"]]
-        for student in sorted({r["student"] for r in rows if r["notebook"] == notebook}):
-            mine = {r["exercise"]: r for r in rows if r["notebook"] == notebook and r["student"] == student}
-            got, out_of = (_number(sum(float(mine[e][column]) for e in exercises)) for column in ("points", "max_points"))
-            table.append([student, *(f"{mine[e]['points']}/{mine[e]['max_points']}" for e in exercises), f"{got}/{out_of}"])
+    """A table per notebook: a line per student, a column per exercise and the total; then what to look at."""
+    lines, by_notebook = [], itemgetter("notebook")
+    for notebook, group in groupby(sorted(rows, key=by_notebook), by_notebook):
+        students = [list(theirs) for _, theirs in groupby(group, itemgetter("student"))]
+        table = [["student", *(r["exercise"].replace("exercise-", "ex ") for r in students[0]), "total"]]
+        for theirs in students:
+            total = "/".join(f"{sum(float(r[column]) for r in theirs):g}" for column in ("points", "max_points"))
+            table.append([theirs[0]["student"], *(f"{r['points']}/{r['max_points']}" for r in theirs), total])
         widths = [max(map(len, column)) for column in zip(*table)]
-        lines += [f"{notebook}:"] + ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table]
-    lines += [f"{s.student}/{s.notebook}.ipynb: edited check cell(s) {', '.join(s.edited_checks)}; "
-              "nbgrader restored the originals before grading" for s in submissions if s.edited_checks]
+        lines += [f"{notebook}:", *("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table)]
+    for s in submissions:
+        if s.edited_checks:
+            lines.append(f"{s.student}/{s.notebook}.ipynb: edited check cell(s) {', '.join(s.edited_checks)}; "
+                         "nbgrader restored the originals before grading")
+        if s.failure:
+            lines.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({s.failure}); it scores 0")
     if any(s.tamper_flags for s in submissions):
         lines.append("Tamper flags: code that reaches into the checking machinery, for you to read (not proof):")
         lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in submissions for flag in s.tamper_flags]
@@ -279,14 +269,11 @@ def grade_class(args) -> str:
     """Grade, write the CSV and the feedback; the summary to print."""
     if not args.submissions.is_dir():
         raise CourseError(f"{args.submissions} is not a folder; give SUBMISSIONS=<folder with one folder per student>")
-    unsafe = "WARNING: no sandbox (--no-sandbox): student code runs with your permissions; it can read, change " \
-             "and delete whatever you can, and reach the network."
     if args.no_sandbox:
-        print(unsafe, file=sys.stderr)
+        print(NO_SANDBOX, file=sys.stderr)
     elif why := sandbox.unavailable():
         raise CourseError(f"no sandbox for student code: {why}.\nInstall bubblewrap (Linux only), or pass "
                           "--no-sandbox (GRADE_ARGS=--no-sandbox) to run student code with your own permissions")
-    os.environ.update(with_venv_on_path())
     exercises = exercise_notebooks(args.notebooks)
     submissions, problems = collect(args.submissions, exercises)
     if problems:
@@ -294,24 +281,24 @@ def grade_class(args) -> str:
     if not submissions:
         raise CourseError(f"nothing to grade in {args.submissions}")
     course_dir = args.course.resolve()
-    rows, unfinished = grade(submissions, exercises, course_dir, args.timeout, args.jobs, not args.no_sandbox)
+    rows = grade(submissions, exercises, course_dir, args.timeout, args.jobs, not args.no_sandbox)
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     files.write_text(args.out, text.getvalue())
-    with files.replacing_folder(args.feedback) as staging:  # nbgrader's feedback/<student>/<assignment>/<nb>.html
-        for page in sorted((course_dir / "feedback").glob("*/*/*.html")):
+    with files.replacing_folder(args.feedback) as staging:  # from nbgrader's feedback/<student>/<assignment>/
+        for page in (course_dir / "feedback").glob("*/*/*.html"):
             (staging / page.parent.parent.name).mkdir(exist_ok=True)
             shutil.copy(page, staging / page.parent.parent.name / page.name)
     skipped = f" ({len(problems)} file(s) skipped, see above)" if problems else ""
-    return "\n".join([summary(rows, submissions), *unfinished,
+    return "\n".join([summary(rows, submissions),
                       f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){skipped}",
                       f"feedback:         {args.feedback}/<student>/<notebook>.html: each check's message and the "
                       "points, no hidden tests; give each student their folder",
                       f"graded notebooks: {course_dir}/autograded/<student>/<notebook>/ (with the hidden tests: "
-                      f"for you only), and nbgrader's gradebook.db beside them", *([unsafe] if args.no_sandbox else [])])
+                      f"for you only), and nbgrader's gradebook.db beside them", *([NO_SANDBOX] if args.no_sandbox else [])])
 
 
 def main(argv: list[str] | None = None) -> int:

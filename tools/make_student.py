@@ -2,11 +2,9 @@
 
     python -m tools.make_student [--notebooks DIR] [--out DIR]
 
-Each notebook of --notebooks, and of its zh/ folder if there is one, goes through nbgrader's own
-preprocessors. Done here is only what nbgrader does not do: nav links to the handout's README, and
-the handout itself (--out, default build/student/, and a zip beside it): the notebooks (zh/ with a
-copy of helpers/, imported from the notebooks' own folder), helpers/, requirements.txt and
-tools/student_README.md.
+The notebooks of --notebooks and of its zh/ folder go through nbgrader's own preprocessors. Done here is
+only what nbgrader does not do: nav links to the handout's README, and the handout (--out and a zip beside
+it) with helpers/ (in zh/ too: notebooks import it from their folder), requirements.txt and student_README.md.
 """
 from __future__ import annotations
 
@@ -62,26 +60,23 @@ def zipped(folder: Path, top: str) -> bytes:
     return buffer.getvalue()
 
 
-def build(notebooks_dir: Path, out_dir: Path) -> tuple[list[Path], int]:
+def build(notebooks_dir: Path, out_dir: Path) -> tuple[int, int]:
     """Write the handout in one step, and its zip; (notebooks written, solution cells emptied)."""
     if not notebooks_dir.is_dir():
         raise CourseError(f"{notebooks_dir} is not a folder")
-    editions = [(notebooks_dir, ".", "README.md")]
-    if (notebooks_dir / "zh").is_dir():
-        editions.append((notebooks_dir / "zh", "zh", "../README.md"))
-    written, solutions = [], 0
+    editions = {".": "README.md", "zh": "../README.md"} if (notebooks_dir / "zh").is_dir() else {".": "README.md"}
+    written = solutions = 0
     with files.replacing_folder(out_dir) as staging:
-        for source, folder, readme in editions:
+        for folder, readme in editions.items():
             (staging / folder).mkdir(exist_ok=True)
             add_supporting_files(staging / folder, readme=folder == ".")
-            for path in course.notebook_paths(source):
+            for path in course.notebook_paths(notebooks_dir / folder):
                 nb = course.read_notebook(path)
                 try:
                     files.write_notebook(staging / folder / path.name, student_notebook(nb, readme))
-                except Exception as err:  # nbgrader's RuntimeError names the malformed region
+                except Exception as err:  # nbgrader's RuntimeError names the malformed region, not the notebook
                     raise CourseError(f"{path}: {type(err).__name__}: {err}") from err
-                written.append(out_dir / folder / path.name)
-                solutions += sum(map(course.is_solution, nb.cells))
+                written, solutions = written + 1, solutions + sum(map(course.is_solution, nb.cells))
         files.write_bytes(out_dir.with_suffix(".zip"), zipped(staging, out_dir.name))
     return written, solutions
 
@@ -92,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=course.ROOT / "build" / "student", help="where the handout goes")
     args = parser.parse_args(argv)
     return files.run_and_report("make_student", lambda: build(args.notebooks, args.out), lambda done: (
-        f"student edition: {len(done[0])} notebook(s), {done[1]} solution cell(s) emptied, in {args.out} "
+        f"student edition: {done[0]} notebook(s), {done[1]} solution cell(s) emptied, in {args.out} "
         f"and {args.out.with_suffix('.zip')}"))
 
 

@@ -1,11 +1,9 @@
-"""The sandbox in which `make grade` runs each submission: an IPython kernel inside bubblewrap (bwrap).
+"""The sandbox in which tools/grade.py runs each submission: an IPython kernel inside bubblewrap (bwrap).
 
-The kernel sees its own folder (read-write), helpers/ and the course's Python environment
-(read-only), the system's /usr and fonts (read-only) and an empty /tmp; nothing else. It has
-its own network namespace, so no network: ZeroMQ reaches it over IPC sockets in a folder bound
-into the sandbox, not over TCP. It has its own PIDs, so whatever it starts dies with it, and
-limits on memory (per process) and on processes. nbgrader starts it like any kernel, from the
-kernelspec written here; the cell timeout stays nbgrader's.
+The kernel sees its own folder (read-write), helpers/, the course's Python environment, /usr and the
+fonts (read-only) and an empty /tmp; nothing else. It has no network (ZeroMQ reaches it over IPC
+sockets), its own PIDs (whatever it starts dies with it), and limits on memory and processes.
+nbgrader starts it from the kernelspec written here; the cell timeout stays nbgrader's.
 """
 from __future__ import annotations
 
@@ -16,12 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .course import ROOT
+
 KERNEL_NAME = "course-sandbox"
 MEMORY_BYTES = 4 << 30  # data segment per process: notebook 06's kernel uses about 1 GiB
 PROCESSES = 128         # processes and threads of the sandbox: a kernel has about 13
 TMP_BYTES = 256 << 20
 # Linux counts no processes against root's limit, so a sandbox started by root runs its kernel as
-# an unused user id, one per parallel job so that each sandbox has a limit of its own.
+# an unused user id, one per submission so that each sandbox has a limit of its own.
 UID_BASE = 1_990_000_000
 SYSTEM = ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/fonts"]
 
@@ -34,36 +34,35 @@ def unavailable() -> str | None:
     return (probe.stderr.strip() or f"bwrap exited with {probe.returncode}") if probe.returncode else None
 
 
-def write_kernelspec(runtime: Path, submission: Path, helpers: Path, slot: int) -> None:
-    """runtime/kernels/<KERNEL_NAME>/kernel.json: a kernel sandboxed in `submission`, whose connection
-    file and sockets are in `runtime` (nbgrader's --KernelManager.connection_file=runtime/kernel.json)."""
-    as_root, uid = os.geteuid() == 0, UID_BASE + slot
+def kernel(runtime: Path, submission: Path, number: int) -> tuple[dict, list[str]]:
+    """Write the kernelspec of a kernel sandboxed in `submission`, with its connection file and sockets
+    in `runtime`; the environment and the options with which nbgrader runs it."""
+    spec, uid = runtime / "kernels" / KERNEL_NAME, UID_BASE + number
+    spec.mkdir(parents=True)
     read_only = [Path(p) for p in dict.fromkeys(SYSTEM + [sys.prefix, sys.base_prefix]) if Path(p).exists()]
-    writable = [runtime, submission]
-    mounts = [*read_only, *writable, submission / "helpers"]
+    mounts = [*read_only, runtime, submission, submission / "helpers"]
     # bwrap makes missing parent folders private (0700); the kernel must be able to walk through them
-    skip = {*mounts, Path("/"), Path("/tmp")}
-    parents = sorted({p for m in mounts for p in m.parents if p not in skip and not any(n in p.parents for n in mounts)})
+    parents = sorted({p for m in mounts for p in m.parents} - {*mounts, Path("/"), Path("/tmp")})
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     argv += [arg for p in parents for arg in ("--perms", "0755", "--dir", str(p))]
     argv += [arg for p in read_only for arg in ("--ro-bind", str(p), str(p))]
-    argv += [arg for p in writable for arg in ("--bind", str(p), str(p))]
-    argv += ["--ro-bind", str(helpers), str(submission / "helpers"), "--chdir", str(submission), "--clearenv"]
+    argv += [arg for p in (runtime, submission) for arg in ("--bind", str(p), str(p))]
+    argv += ["--ro-bind", str(ROOT / "helpers"), str(submission / "helpers"), "--chdir", str(submission), "--clearenv"]
     # No JPY_PARENT_PID (the environment is cleared): with it, ipykernel would watch for its parent and,
     # its parent being bwrap's PID 1, shut down at once. --die-with-parent does that job instead.
     for name, value in {"HOME": "/tmp", "PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}.items():
         argv += ["--setenv", name, value]
-    if as_root:
+    if os.geteuid() == 0:
         os.chown(runtime, uid, uid)
         argv += ["--chmod", "0644", "{connection_file}", "--chmod", "0777", str(submission), "--",
                  "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     argv += ["--", "prlimit", f"--data={MEMORY_BYTES}", f"--nproc={PROCESSES}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec = runtime / "kernels" / KERNEL_NAME
-    spec.mkdir(parents=True)
     # interrupts as messages: a SIGINT sent to bwrap does not interrupt the kernel inside it (tried)
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3 (sandboxed)",
                                                   "language": "python", "interrupt_mode": "message"}, indent=1))
+    return {"JUPYTER_PATH": str(runtime)}, [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
+                                            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
