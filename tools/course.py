@@ -119,16 +119,14 @@ def read_lesson(path: Path) -> Lesson:
 
 def read_course(root: Path = ROOT) -> list[Lesson]:
     """Every notebooks/NN_*.ipynb in file-name order; CourseError listing every notebook that is wrong."""
-    lessons, problems, numbers = [], [], {}
-    for path in notebook_paths(root / "notebooks"):
+    paths, lessons = notebook_paths(root / "notebooks"), []
+    problems = [f"{b}: number {b.name[:2]} is also used by {a.name}" for a, b in zip(paths, paths[1:])
+                if a.name[:2] == b.name[:2]]
+    for path in paths:
         try:
             lessons.append(read_lesson(path))
         except CourseError as err:
             problems.append(str(err))
-            continue
-        if lessons[-1].number in numbers:
-            problems.append(f"{path}: number {lessons[-1].number} is also used by {numbers[lessons[-1].number]}")
-        numbers[lessons[-1].number] = path.name
     if not lessons and not problems:
         problems.append(f"{root / 'notebooks'}: no notebooks (NN_name.ipynb) found")
     if problems:
@@ -157,11 +155,8 @@ def nav_source(lessons: list[Lesson], position: int, index: str = "[index](../RE
 
 
 def apply_nav(nb, source: str) -> bool:
-    """Make `nb` start and end with a nav cell holding `source`; True if anything changed.
-
-    Nav cells already first or last keep their ids and metadata; others are removed. No other
-    cell is touched.
-    """
+    """Make `nb` start and end with a nav cell holding `source`, touching no other cell; True if anything changed.
+    Nav cells already first or last keep their ids and metadata; others are removed."""
     import nbformat
     cells = nb.cells
     top = cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown" else None

@@ -3,11 +3,10 @@
     python -m tools.export_lessons [--root ROOT]            (re)write every module from its notebook
     python -m tools.export_lessons --check [--root ROOT]    change nothing; exit 1 and say what differs
 
-Reusable code (the minibatches, softmax, the loss, the training loop...) is written once, in the
-notebook that teaches it, in code cells whose first line is ``#| export``. This tool copies those
-cells, in order and as written, each headed by a comment naming the notebook and section it comes
-from (as d2l's generated module does), into the module that ``EXPORTS`` names, under a header saying
-it is generated. Other cells never reach a module, so editing them never makes one stale.
+Reusable code (the minibatches, softmax, the loss, the training loop...) is written once, in the notebook
+that teaches it, in code cells whose first line is ``#| export``. Those cells go, in order and as written,
+each under a comment naming its notebook and section (as in d2l's generated module), into the module that
+``EXPORTS`` names. Other cells never reach a module, so editing them never makes one stale.
 """
 from __future__ import annotations
 

@@ -39,18 +39,13 @@ def write_notebook(path: Path, nb) -> None:
     """Validate a notebook and write it as nbformat.write would (ending in a newline), in one step."""
     import nbformat
     nbformat.validate(nb)
-    text = nbformat.writes(nb)
-    write_text(path, text if text.endswith("\n") else text + "\n")
+    write_text(path, nbformat.writes(nb) + "\n")
 
 
 @contextmanager
 def replacing_folder(out_dir: Path):
-    """Yield an empty staging folder beside ``out_dir``; fill it in the ``with`` block.
-
-    When the block succeeds the staging folder takes ``out_dir``'s place (the previous one is
-    moved aside and deleted, one rename each); when it raises, the staging folder is removed and
-    ``out_dir`` is left as it was.
-    """
+    """Yield an empty staging folder that takes ``out_dir``'s place (one rename) when the ``with`` block
+    succeeds, and is removed, leaving ``out_dir`` as it was, when it raises."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
@@ -105,12 +100,8 @@ def difference(path: Path, expected, command: str) -> str | None:
 
 
 def generate(tool: str, command: str, build, argv: list[str] | None, doc: str) -> int:
-    """The command line of a tool that generates files: `build(root)` gives (path -> text or notebook, to-dos).
-
-    It writes the files that differ, each in one step and only once all are built; with --check it
-    writes nothing and lists them and the to-dos. Exit status: 0 in step or written, 1 out of step
-    (--check), 2 an input it cannot use.
-    """
+    """The command line of a tool whose `build(root)` gives (path -> text or notebook, to-dos): write the files
+    that differ once all are built, or with --check list them. Exit 0 in step, 1 not (--check), 2 unusable input."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 and say what is out of step")
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repository)")
@@ -118,10 +109,10 @@ def generate(tool: str, command: str, build, argv: list[str] | None, doc: str) -
     root = args.root.resolve()
     try:
         expected, todo = build(root)
-        stale = {path: how for path, content in expected.items() if (how := difference(path, content, command))}
     except CourseError as err:
         print(f"{tool}: {'cannot check' if args.check else 'nothing written'}:\n{err}", file=sys.stderr)
         return 2
+    stale = {path: how for path, content in expected.items() if (how := difference(path, content, command))}
     if args.check:
         if problems := [f"{path.relative_to(root)} {how}" for path, how in stale.items()] + todo:
             print(f"{tool} --check: {len(problems)} problem(s) in {root}; generated files are never edited by hand: "

@@ -12,7 +12,6 @@ Chinese table of contents and glossary (translations/zh/glossary.tsv).
 """
 from __future__ import annotations
 
-import copy
 import re
 import sys
 from pathlib import Path
@@ -41,11 +40,6 @@ def fixed_parts(text: str) -> set[str]:
             | {_TEXT.sub(r"\\text{}", math) for math in _MATH.findall(prose)})
 
 
-def translatable(nb):
-    """The markdown cells a catalogue holds: all but the nav cells (made from the titles) and empty ones."""
-    return [cell for cell in nb.cells if cell.cell_type == "markdown" and not course.is_nav(cell) and cell.source]
-
-
 def read_catalogue(path: Path) -> polib.POFile:
     if not path.exists():
         return polib.POFile(wrapwidth=78)
@@ -55,13 +49,15 @@ def read_catalogue(path: Path) -> polib.POFile:
         raise CourseError(f"{path}: not a readable gettext catalogue ({err}); fix it, or restore it from git") from None
 
 
-def merge(old: polib.POFile, nb, name: str) -> polib.POFile:
-    """`old` brought in step with the notebook's markdown cells, as msgmerge would, in notebook order."""
+def translate(lesson: course.Lesson, old: polib.POFile) -> tuple[polib.POFile, list[str]]:
+    """`old` brought in step with the notebook as msgmerge would, and the to-dos; translates `lesson.nb` in place."""
+    nb, name, pending, todo = lesson.nb, lesson.path.name, {"untranslated": [], "fuzzy": []}, []
     entries, title = {entry.msgctxt: entry for entry in old}, next(c for c in nb.cells if not course.is_nav(c))
     po = polib.POFile(wrapwidth=78)
     po.header = old.header or f"Chinese translation of notebooks/{name}: `make translations` updates it."
     po.metadata = old.metadata or dict(METADATA)
-    for cell in translatable(nb):
+    # A catalogue holds every markdown cell but the nav cells (made from the titles) and empty ones.
+    for cell in (c for c in nb.cells if c.cell_type == "markdown" and not course.is_nav(c) and c.source):
         entry = entries.pop(cell.id, None) or polib.POEntry(msgctxt=cell.id, msgid=cell.source)
         entry.obsolete = False
         if entry.msgid != cell.source:
@@ -70,18 +66,6 @@ def merge(old: polib.POFile, nb, name: str) -> polib.POFile:
             entry.msgid = cell.source
         entry.comment = TITLE_NOTE if cell is title else ""  # extracted comments (#.) are the tool's own
         po.append(entry)
-    for entry in entries.values():
-        entry.obsolete = True
-        po.append(entry)
-    return po
-
-
-def translate(lesson: course.Lesson, po: polib.POFile) -> tuple["nbformat.NotebookNode", list[str]]:
-    """The Chinese notebook the catalogue makes, and what a translator still has to do in it."""
-    nb, name, pending, todo = copy.deepcopy(lesson.nb), lesson.path.name, {"untranslated": [], "fuzzy": []}, []
-    entries = {entry.msgctxt: entry for entry in po if not entry.obsolete}
-    for cell in translatable(nb):
-        entry = entries[cell.id]
         if not entry.translated():
             state = "fuzzy" if entry.fuzzy else "untranslated"
             pending[state].append(cell.id)
@@ -91,7 +75,10 @@ def translate(lesson: course.Lesson, po: polib.POFile) -> tuple["nbformat.Notebo
             todo.append(f"{name}: cell {cell.id}: the translation lacks {sorted(missing)}; formulas, inline code, "
                         "link targets and nbgrader markers stay as in the English")
         cell.source = entry.msgstr
-    return nb, [f"{name}: {len(ids)} cell(s) {state}: {', '.join(ids)} (in {CATALOGUES / lesson.path.stem}.po)"
+    for entry in entries.values():
+        entry.obsolete = True
+        po.append(entry)
+    return po, [f"{name}: {len(ids)} cell(s) {state}: {', '.join(ids)} (in {CATALOGUES / lesson.path.stem}.po)"
                 for state, ids in pending.items() if ids] + todo
 
 
@@ -110,13 +97,13 @@ def build(root: Path) -> tuple[dict, list[str]]:
     expected, todo, lessons = {}, [], []
     for lesson in course.read_course(root):
         po_path, zh_path = root / CATALOGUES / f"{lesson.path.stem}.po", root / EDITION / lesson.path.name
-        po = merge(read_catalogue(po_path), lesson.nb, lesson.path.name)
-        nb, pending = translate(lesson, po)
-        expected[po_path], expected[zh_path], todo = str(po), nb, todo + pending
-        lessons.append(course.parse_title(next(c for c in nb.cells if not course.is_nav(c)).source, zh_path, nb))
-    for position, lesson in enumerate(lessons):
-        course.apply_nav(lesson.nb, course.nav_source(
-            lessons, position, index=f"[目录](README.md) · [English](../{lesson.path.name})"))
+        po, pending = translate(lesson, read_catalogue(po_path))
+        expected[po_path], expected[zh_path], todo = str(po), lesson.nb, todo + pending
+        title = next(cell for cell in lesson.nb.cells if not course.is_nav(cell))
+        lessons.append(course.parse_title(title.source, zh_path, lesson.nb))
+    for position, chinese in enumerate(lessons):
+        course.apply_nav(chinese.nb, course.nav_source(
+            lessons, position, index=f"[目录](README.md) · [English](../{chinese.path.name})"))
     files_of, terms = {lesson.number: lesson.path.name for lesson in lessons}, read_glossary(root)
     if unknown := sorted({number for _, _, number in terms} - set(files_of)):
         raise CourseError(f"{root / CATALOGUES / 'glossary.tsv'}: names notebook(s) {unknown}, which do not exist")
