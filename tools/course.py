@@ -154,19 +154,14 @@ def nav_source(lessons: list[Lesson], position: int, index: str = "[index](../RE
     return " · ".join([*previous, index, *following])
 
 
-def apply_nav(nb, source: str) -> bool:
-    """Make `nb` start and end with a nav cell holding `source`, touching no other cell; True if anything changed.
-    Nav cells already first or last keep their ids and metadata; others are removed."""
+def apply_nav(nb, source: str) -> None:
+    """Make `nb` start and end with a nav cell holding `source`, touching no other cell. Nav cells already
+    first or last keep their ids and metadata; others are removed."""
     import nbformat
     cells = nb.cells
-    top = cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown" else None
-    bottom = cells[-1] if len(cells) > 1 and is_nav(cells[-1]) and cells[-1].cell_type == "markdown" else None
-    body = [cell for cell in cells if not is_nav(cell)]
-    if top and bottom and len(body) == len(cells) - 2 and top.source == bottom.source == source:
-        return False
-    # (a cell is a non-empty dict, so never falsy); nbformat renumbers an id that is already taken
-    top = top or nbformat.v4.new_markdown_cell(id="nav-top", metadata={"tags": [NAV_TAG]})
-    bottom = bottom or nbformat.v4.new_markdown_cell(id="nav-bottom", metadata={"tags": [NAV_TAG]})
-    top.source = bottom.source = source
-    nb.cells = [top, *body, bottom]
-    return True
+    top = (cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown"
+           else nbformat.v4.new_markdown_cell(id="nav-top", metadata={"tags": [NAV_TAG]}))
+    bottom = (cells[-1] if len(cells) > 1 and is_nav(cells[-1]) and cells[-1].cell_type == "markdown"
+              else nbformat.v4.new_markdown_cell(id="nav-bottom", metadata={"tags": [NAV_TAG]}))
+    top.source = bottom.source = source  # (nbformat renumbers a new cell's id if another cell has it)
+    nb.cells = [top, *(cell for cell in cells if not is_nav(cell)), bottom]

@@ -27,7 +27,7 @@ EXPORTS = {
 }
 
 
-def render(notebook: str, root: Path = course.ROOT) -> str:
+def render(notebook: str, root: Path) -> str:
     """The text the notebook's module must have: the header, the docstring, then the cells, in order."""
     module, summary = EXPORTS[notebook]
     cells = [f"# From {Path(notebook).name}, section \"{section}\".\n{code}"
