@@ -81,10 +81,12 @@ def difference(path: Path, expected, command: str) -> str | None:
     differs = f"differs from what `{command}` generates"
     if isinstance(expected, str):
         found = path.read_text(encoding="utf-8")
+        if found == expected:
+            return None
         lines = list(difflib.unified_diff(found.splitlines(), expected.splitlines(), f"{path.name} (as it is)",
                                           f"{path.name} (as `{command}` makes it)", lineterm="", n=1))
         shown = lines[:40] + ([f"... ({len(lines) - 40} more diff lines)"] if len(lines) > 40 else [])
-        return f"{differs}:\n" + "\n".join("    " + line for line in shown) if found != expected else None
+        return f"{differs}:\n" + "\n".join("    " + line for line in shown)
     try:
         found = course.read_notebook(path)
     except CourseError:
