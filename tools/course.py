@@ -1,9 +1,8 @@
-"""The course as every tool reads and writes it: its notebooks, their title cells, the roles of their cells.
+"""The course as every tool reads it: its notebooks, their title cells, the roles of their cells, the nav cells.
 
-The markers that drive the tools are defined here once, and shown to authors in the README's
-section for teachers and contributors: the title cell (``TITLE_SHAPE``), navigation cells (tag
-``nav``), nbgrader's solution and check cells and their ``### BEGIN …``/``### END …`` lines,
-``#| export`` cells and ``NBVAL_IGNORE_OUTPUT``. How tools write files is in ``files.py``.
+The markers that drive the tools are defined here once (CONTRIBUTING.md shows them to authors): the
+title cell (``TITLE_SHAPE``), nav cells (tag ``nav``), nbgrader's solution and check cells and their
+``### BEGIN …``/``### END …`` lines, and ``#| export`` cells.
 """
 from __future__ import annotations
 
@@ -14,10 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NAV_TAG = "nav"
 EXPORT_DIRECTIVE = "#| export"
-IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-INDEX_LINK = "../README.md"  # from notebooks/ to the README
 TITLE_SHAPE = "# NN · Title\n\n**In one line:** <one sentence>\n\n**Needs:** <text>"
 # The Chinese edition's title cells (tools/translate.py) say 一句话概括： and 所需： instead.
 _TITLE_RE = re.compile(
@@ -94,7 +91,7 @@ def read_notebook(path: Path):
     import nbformat  # here, not at the top: importing it takes a second or two, and not every tool needs it
     try:
         return nbformat.read(path, as_version=4)
-    except Exception as err:  # unreadable JSON, not a notebook
+    except Exception as err:  # missing, unreadable JSON, not a notebook
         raise CourseError(f"{path}: cannot be read as a notebook ({type(err).__name__}: {str(err)[:200]})") from None
 
 
@@ -115,26 +112,23 @@ def parse_title(source: str, path: Path, nb=None) -> Lesson:
 def read_lesson(path: Path) -> Lesson:
     nb = read_notebook(path)
     title = next((cell for cell in nb.cells if not is_nav(cell)), None)
-    if title is None:
-        raise CourseError(f"{path}: the notebook has no title cell")
-    if title.cell_type != "markdown":
-        raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell, "
-                          f"found a {title.cell_type} cell")
+    if title is None or title.cell_type != "markdown":
+        raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell")
     return parse_title(title.source, path, nb)
 
 
 def read_course(root: Path = ROOT) -> list[Lesson]:
     """Every notebooks/NN_*.ipynb in file-name order; CourseError listing every notebook that is wrong."""
-    lessons, problems, numbers = [], [], {}
-    for path in notebook_paths(root / "notebooks"):
+    paths, lessons = notebook_paths(root / "notebooks"), []
+    problems = [f"{b}: number {b.name[:2]} is also used by {a.name}" for a, b in zip(paths, paths[1:])
+                if a.name[:2] == b.name[:2]]
+    for path in paths:
         try:
             lessons.append(read_lesson(path))
         except CourseError as err:
             problems.append(str(err))
-            continue
-        if lessons[-1].number in numbers:
-            problems.append(f"{path}: number {lessons[-1].number} is also used by {numbers[lessons[-1].number]}")
-        numbers[lessons[-1].number] = path.name
+    if not lessons and not problems:
+        problems.append(f"{root / 'notebooks'}: no notebooks (NN_name.ipynb) found")
     if problems:
         raise CourseError("\n".join(problems))
     return lessons
@@ -152,7 +146,7 @@ def table_of_contents(lessons: list[Lesson], header: str = "| Notebook | In one 
         f"{escape(lesson.needs)} |" for lesson in lessons)])
 
 
-def nav_source(lessons: list[Lesson], position: int, index: str = f"[index]({INDEX_LINK})") -> str:
+def nav_source(lessons: list[Lesson], position: int, index: str = "[index](../README.md)") -> str:
     """The navigation line of the notebook at `position`: previous · index · next, relative links."""
     previous = [f"[← {lessons[position - 1].heading}]({lessons[position - 1].path.name})"] if position else []
     following = ([f"[{lessons[position + 1].heading} →]({lessons[position + 1].path.name})"]
@@ -160,31 +154,14 @@ def nav_source(lessons: list[Lesson], position: int, index: str = f"[index]({IND
     return " · ".join([*previous, index, *following])
 
 
-def apply_nav(nb, source: str) -> bool:
-    """Make `nb` start and end with a nav cell holding `source`; True if anything changed.
-
-    Nav cells already first or last keep their ids and metadata; others are removed. No other
-    cell is touched.
-    """
-    cells = nb.cells
-    top = cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown" else None
-    bottom = cells[-1] if len(cells) > 1 and is_nav(cells[-1]) and cells[-1].cell_type == "markdown" else None
-    body = [cell for cell in cells if not is_nav(cell)]
-    if top and bottom and len(body) == len(cells) - 2 and top.source == bottom.source == source:
-        return False
-    used = {cell.get("id") for cell in cells}
-    top = top or _new_nav_cell(nb, "nav-top", used)  # (a cell is a non-empty dict, so never falsy)
-    bottom = bottom or _new_nav_cell(nb, "nav-bottom", used)
-    top.source = bottom.source = source
-    nb.cells = [top, *body, bottom]
-    return True
-
-
-def _new_nav_cell(nb, wanted_id: str, used: set):
+def apply_nav(nb, source: str) -> None:
+    """Make `nb` start and end with a nav cell holding `source`, touching no other cell. Nav cells already
+    first or last keep their ids and metadata; others are removed."""
     import nbformat
-    cell = nbformat.v4.new_markdown_cell(metadata={"tags": [NAV_TAG]})
-    if nb.get("nbformat_minor", 0) < 5:  # cell ids exist from nbformat 4.5 on
-        del cell["id"]
-    else:
-        cell["id"] = next(i for i in (wanted_id, *(f"{wanted_id}-{k}" for k in range(2, 99))) if i not in used)
-    return cell
+    cells = nb.cells
+    top = (cells[0] if cells and is_nav(cells[0]) and cells[0].cell_type == "markdown"
+           else nbformat.v4.new_markdown_cell(id="nav-top", metadata={"tags": [NAV_TAG]}))
+    bottom = (cells[-1] if len(cells) > 1 and is_nav(cells[-1]) and cells[-1].cell_type == "markdown"
+              else nbformat.v4.new_markdown_cell(id="nav-bottom", metadata={"tags": [NAV_TAG]}))
+    top.source = bottom.source = source  # (nbformat renumbers a new cell's id if another cell has it)
+    nb.cells = [top, *(cell for cell in cells if not is_nav(cell)), bottom]

@@ -1,7 +1,7 @@
 """The Chinese edition, notebooks/zh/, generated from the English notebooks and translations/zh/*.po.
 
-    python -m tools.translate [ROOT]            update the catalogues, regenerate notebooks/zh/
-    python -m tools.translate --check [ROOT]    change nothing; exit 1 and say what is out of step
+    python -m tools.translate [--root ROOT]            update the catalogues, regenerate notebooks/zh/
+    python -m tools.translate --check [--root ROOT]    change nothing; exit 1 and say what is out of step
 
 A catalogue per notebook, translations/zh/NN_name.po, holds an entry per markdown cell: msgctxt the cell
 id, msgid the English, msgstr the Chinese. As with msgmerge, a new cell gets an untranslated entry, a
@@ -12,11 +12,8 @@ Chinese table of contents and glossary (translations/zh/glossary.tsv).
 """
 from __future__ import annotations
 
-import argparse
-import copy
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
@@ -43,11 +40,6 @@ def fixed_parts(text: str) -> set[str]:
             | {_TEXT.sub(r"\\text{}", math) for math in _MATH.findall(prose)})
 
 
-def translatable(nb):
-    """The markdown cells a catalogue holds: all but the nav cells (made from the titles) and empty ones."""
-    return [cell for cell in nb.cells if cell.cell_type == "markdown" and not course.is_nav(cell) and cell.source]
-
-
 def read_catalogue(path: Path) -> polib.POFile:
     if not path.exists():
         return polib.POFile(wrapwidth=78)
@@ -57,13 +49,15 @@ def read_catalogue(path: Path) -> polib.POFile:
         raise CourseError(f"{path}: not a readable gettext catalogue ({err}); fix it, or restore it from git") from None
 
 
-def merge(old: polib.POFile, nb, name: str) -> polib.POFile:
-    """`old` brought in step with the notebook's markdown cells, as msgmerge would, in notebook order."""
+def translate(lesson: course.Lesson, old: polib.POFile) -> tuple[polib.POFile, list[str]]:
+    """`old` brought in step with the notebook as msgmerge would, and the to-dos; translates `lesson.nb` in place."""
+    nb, name, pending, todo = lesson.nb, lesson.path.name, {"untranslated": [], "fuzzy": []}, []
     entries, title = {entry.msgctxt: entry for entry in old}, next(c for c in nb.cells if not course.is_nav(c))
     po = polib.POFile(wrapwidth=78)
     po.header = old.header or f"Chinese translation of notebooks/{name}: `make translations` updates it."
     po.metadata = old.metadata or dict(METADATA)
-    for cell in translatable(nb):
+    # A catalogue holds every markdown cell but the nav cells (made from the titles) and empty ones.
+    for cell in (c for c in nb.cells if c.cell_type == "markdown" and not course.is_nav(c) and c.source):
         entry = entries.pop(cell.id, None) or polib.POEntry(msgctxt=cell.id, msgid=cell.source)
         entry.obsolete = False
         if entry.msgid != cell.source:
@@ -72,44 +66,20 @@ def merge(old: polib.POFile, nb, name: str) -> polib.POFile:
             entry.msgid = cell.source
         entry.comment = TITLE_NOTE if cell is title else ""  # extracted comments (#.) are the tool's own
         po.append(entry)
-    for entry in entries.values():
-        entry.obsolete = True
-        po.append(entry)
-    return po
-
-
-@dataclass
-class Edition:
-    """One notebook's Chinese edition as its catalogue makes it, and what keeps it from being complete."""
-    name: str
-    po: polib.POFile
-    nb: "nbformat.NotebookNode"
-    untranslated: list[str] = field(default_factory=list)  # cell ids
-    fuzzy: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)       # translations that lose a formula, code or a link
-    stale: dict[Path, str] = field(default_factory=dict)   # file -> how it differs from what is generated
-
-    def problems(self) -> dict[str, list[str]]:
-        pending = {state: [f"{self.name}: {len(ids)} cell(s) {state}: {', '.join(ids)}"] if ids else []
-                   for state, ids in (("untranslated", self.untranslated), ("fuzzy", self.fuzzy))}
-        return {**pending, "changed": self.changed, "stale": list(self.stale.values())}
-
-
-def translate(lesson: course.Lesson, po: polib.POFile) -> Edition:
-    edition = Edition(lesson.path.name, po, copy.deepcopy(lesson.nb))
-    entries = {entry.msgctxt: entry for entry in po if not entry.obsolete}
-    for cell in translatable(edition.nb):
-        entry = entries[cell.id]
         if not entry.translated():
             state = "fuzzy" if entry.fuzzy else "untranslated"
-            getattr(edition, state).append(cell.id)
+            pending[state].append(cell.id)
             cell.source += "\n\n" + NOTICE[state]
             continue
         if missing := fixed_parts(entry.msgid) - fixed_parts(entry.msgstr):
-            edition.changed.append(f"{edition.name}: cell {cell.id}: the translation lacks {sorted(missing)}; "
-                                   "formulas, inline code, link targets and nbgrader markers stay as in the English")
+            todo.append(f"{name}: cell {cell.id}: the translation lacks {sorted(missing)}; formulas, inline code, "
+                        "link targets and nbgrader markers stay as in the English")
         cell.source = entry.msgstr
-    return edition
+    for entry in entries.values():
+        entry.obsolete = True
+        po.append(entry)
+    return po, [f"{name}: {len(ids)} cell(s) {state}: {', '.join(ids)} (in {CATALOGUES / lesson.path.stem}.po)"
+                for state, ids in pending.items() if ids] + todo
 
 
 def read_glossary(root: Path) -> list[tuple[str, str, str]]:
@@ -122,95 +92,31 @@ def read_glossary(root: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def build(root: Path) -> tuple[list[Edition], str]:
-    """Every notebook's Chinese edition and the Chinese README, in memory; CourseError if one cannot be made."""
-    editions = [translate(lesson, merge(read_catalogue(root / CATALOGUES / f"{lesson.path.stem}.po"),
-                                        lesson.nb, lesson.path.name)) for lesson in course.read_course(root)]
-    lessons = [course.parse_title(next(c for c in e.nb.cells if not course.is_nav(c)).source,
-                                  root / EDITION / e.name, e.nb) for e in editions]
-    for position, edition in enumerate(editions):
-        course.apply_nav(edition.nb, course.nav_source(
-            lessons, position, index=f"[目录](README.md) · [English](../{edition.name})"))
+def build(root: Path) -> tuple[dict, list[str]]:
+    """The catalogues, notebooks/zh/ and its README as they must be, and the translators' to-dos."""
+    expected, todo, lessons = {}, [], []
+    for lesson in course.read_course(root):
+        po_path, zh_path = root / CATALOGUES / f"{lesson.path.stem}.po", root / EDITION / lesson.path.name
+        po, pending = translate(lesson, read_catalogue(po_path))
+        expected[po_path], expected[zh_path], todo = str(po), lesson.nb, todo + pending
+        title = next(cell for cell in lesson.nb.cells if not course.is_nav(cell))
+        lessons.append(course.parse_title(title.source, zh_path, lesson.nb))
+    for position, chinese in enumerate(lessons):
+        course.apply_nav(chinese.nb, course.nav_source(
+            lessons, position, index=f"[目录](README.md) · [English](../{chinese.path.name})"))
     files_of, terms = {lesson.number: lesson.path.name for lesson in lessons}, read_glossary(root)
     if unknown := sorted({number for _, _, number in terms} - set(files_of)):
         raise CourseError(f"{root / CATALOGUES / 'glossary.tsv'}: names notebook(s) {unknown}, which do not exist")
     glossary = "\n".join(["| 中文 | English | 首次出现 |", "| --- | --- | --- |", *(
         f"| {term} | {english} | [{number}]({files_of[number]}) |" for term, english, number in terms)])
     template = (root / CATALOGUES / "README.template.md").read_text(encoding="utf-8")
-    return editions, template.replace("{notebooks}", course.table_of_contents(
+    expected[root / EDITION / "README.md"] = template.replace("{notebooks}", course.table_of_contents(
         lessons, "| 笔记本 | 一句话概括 | 所需 |", "")).replace("{glossary}", glossary)
-
-
-def _differs(path: Path, text: str) -> bool:
-    return not path.exists() or path.read_text(encoding="utf-8") != text
-
-
-def audit(root: Path) -> tuple[list[Edition], str]:
-    """build(), and for each edition the files that differ from what it generates (Edition.stale)."""
-    editions, readme = build(root)
-    for edition in editions:
-        po_path, nb_path = root / CATALOGUES / f"{Path(edition.name).stem}.po", root / EDITION / edition.name
-        if _differs(po_path, str(edition.po)):
-            edition.stale[po_path] = f"{po_path.relative_to(root)} is out of step with notebooks/{edition.name}"
-        found = course.read_notebook(nb_path) if nb_path.exists() else None
-        if found != edition.nb:
-            cells = {cell.get("id"): cell for cell in found.cells} if found else {}
-            where = [f"cell {c.id} ({c.cell_type})" for c in edition.nb.cells if cells.get(c.id) != c] or ["metadata"]
-            edition.stale[nb_path] = (f"{nb_path.relative_to(root)} differs from what the catalogue generates in "
-                                      + (", ".join(where) if found else "every cell (it is missing)"))
-    return editions, readme
-
-
-def write(root: Path) -> tuple[list[Edition], list[Path]]:
-    """Update the catalogues and regenerate notebooks/zh/; (the editions, the files written)."""
-    editions, readme = audit(root)
-    (root / EDITION).mkdir(parents=True, exist_ok=True)
-    for edition in editions:
-        for path in edition.stale:
-            files.write_text(path, str(edition.po)) if path.suffix == ".po" else files.write_notebook(path, edition.nb)
-    written = [path for edition in editions for path in edition.stale]
-    if _differs(root / EDITION / "README.md", readme):
-        files.write_text(root / EDITION / "README.md", readme)
-        written.append(root / EDITION / "README.md")
-    return editions, written
-
-
-def summary(editions: list[Edition], written: list[Path], root: Path) -> str:
-    lines = [f"updated {path.relative_to(root)}" for path in written] or ["everything already in step"]
-    for edition in editions:
-        lines.append(f"{edition.name}: {len(translatable(edition.nb))} markdown cells, "
-                     f"{len(edition.untranslated)} untranslated, {len(edition.fuzzy)} fuzzy")
-        lines += edition.changed
-    return "\n".join(lines)
-
-
-def check(root: Path) -> list[str]:
-    """Everything that keeps the Chinese edition from being complete and in step (empty: it is)."""
-    editions, readme = audit(root)
-    problems = [problem for edition in editions for kind in edition.problems().values() for problem in kind]
-    if _differs(root / EDITION / "README.md", readme):
-        problems.append(f"{EDITION / 'README.md'} is not what the titles and the glossary generate")
-    return problems
+    return expected, todo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("root", nargs="?", type=Path, default=course.ROOT, help="the course (default: this repository)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 and list what is out of step")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
-    if not args.check:
-        return files.run_and_report("translate", lambda: write(root), lambda done: summary(*done, root))
-    try:
-        problems = check(root)
-    except CourseError as err:
-        problems = [str(err)]
-    if problems:
-        print(f"translate --check: {len(problems)} problem(s); `make translations` regenerates, translators fill in "
-              "translations/zh/*.po:", *(f"- {p}" for p in problems), sep="\n", file=sys.stderr)
-        return 1
-    print(f"translate --check: the Chinese edition is complete and in step ({root})")
-    return 0
+    return files.generate("translate", "make translations", build, argv, __doc__)
 
 
 if __name__ == "__main__":
