@@ -96,9 +96,12 @@ def verdict(records: dict, notebook: str) -> str:
 
 def _last_run(records: dict, notebooks: list[str]) -> tuple[str, dict] | None:
     """('<date> on <machine>', record) of the newest entry among `notebooks` under `make test`'s set-ups, or None."""
-    date, r = max(((r["notebooks"][name]["date"], r) for r in map(records.get, MAKE_TEST_SETUPS) if r
-                   for name in notebooks if name in r["notebooks"]), key=lambda run: run[0], default=(None, None))
-    return date and (f"{date} on {r['device']} ({r['device_name']}), Python {r['python']}, torch {r['torch']}", r)
+    runs = [(record["notebooks"][name]["date"], record) for record in map(records.get, MAKE_TEST_SETUPS) if record
+            for name in notebooks if name in record["notebooks"]]
+    if not runs:
+        return None
+    date, r = max(runs, key=lambda run: run[0])
+    return f"{date} on {r['device']} ({r['device_name']}), Python {r['python']}, torch {r['torch']}", r
 
 
 def verified_line(records: dict, notebook: str, status_href: str) -> str:
