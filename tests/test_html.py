@@ -5,6 +5,7 @@ saying how to install it, unless COURSE_ALLOW_NO_BROWSER=1 is set outside CI, wh
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -20,8 +21,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import synthetic  # tests/synthetic.py
-
 ROOT = Path(__file__).resolve().parent.parent
 from tools import make_html
 from tools import make_pdf
@@ -33,10 +32,8 @@ PNG_IMG = re.compile(r"<img\b[^>]*\bsrc=\"data:image/png;base64,", re.IGNORECASE
 
 def find_chromium() -> str:
     """The browser's path; fails (or, where allowed, skips) with instructions when it is missing."""
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
+    if shutil.which("chromium"):
+        return "chromium"
     message = ("chromium is not installed, so the rendered site cannot be checked in a browser. "
                "Install it with `apt-get install -y chromium` (Debian/Ubuntu).")
     if os.environ.get(ALLOW_NO_BROWSER) == "1" and not os.environ.get("CI"):
@@ -50,13 +47,8 @@ def chromium():
     return find_chromium()
 
 
-def browse(chromium: str, page: Path, *action: str) -> subprocess.CompletedProcess:
-    """`chromium` (the fixture) makes sure the browser is there; make_pdf drives it as `make pdf` does."""
-    return make_pdf.browse(page, *action, timeout=180)
-
-
-def dom_after_load(chromium: str, page: Path) -> str:
-    result = browse(chromium, page, "--dump-dom")
+def dom_after_load(page: Path) -> str:
+    result = make_pdf.browse(page, "--dump-dom", timeout=180)
     assert result.returncode == 0 and "<html" in result.stdout, f"chromium failed on {page}:\n{result.stderr[-2000:]}"
     return result.stdout
 
@@ -66,18 +58,14 @@ def snapshot(tmp_path_factory):
     """A copy of the course's notebooks and README, so that the site and the expectations agree."""
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".*"))
-    if (ROOT / "README.md").exists():
-        shutil.copy(ROOT / "README.md", root / "README.md")
+    shutil.copy(ROOT / "README.md", root / "README.md")
     return root
 
 
 @pytest.fixture(scope="module")
 def course(snapshot):
     infos = notebook_model.read_course(snapshot)
-    notebooks = {info.path: info.nb for info in infos}
-    if not infos:
-        pytest.skip("no notebooks yet")
-    return infos, notebooks
+    return infos, {info.path: info.nb for info in infos}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +118,7 @@ def test_site_has_a_page_per_notebook_and_carries_what_it_loads(course, site):
 
 def test_index_page_lists_every_notebook(chromium, course, site):
     infos, _ = course
-    dom = dom_after_load(chromium, site / "index.html")
+    dom = dom_after_load(site / "index.html")
     for info in infos:
         assert f'href="{info.path.stem}.html"' in dom, f"index does not link to {info.path.stem}.html"
         assert info.heading.replace("&", "&amp;") in dom, f"index does not show {info.heading!r}"
@@ -144,34 +132,34 @@ def test_notebook_pages_show_their_figures(chromium, course, site):
                     if png_outputs(notebooks[info.path])]
     assert with_figures, "no notebook has a stored figure to look for"
     for info, figures in with_figures:
-        dom = dom_after_load(chromium, site / f"{info.path.stem}.html")
+        dom = dom_after_load(site / f"{info.path.stem}.html")
         shown = len(PNG_IMG.findall(dom))
         assert shown >= figures > 0, f"{info.path.stem}.html shows {shown} of its {figures} figures"
         assert info.heading in dom
 
 
 def test_links_stay_inside_the_site(course, site):
-    """Nav and README links to notebooks point to .html pages that exist; none to .ipynb or README.md."""
+    """Nav and README links to notebooks point to .html pages that exist, in both editions; none to .ipynb or .md."""
     infos, _ = course
-    for page in sorted(site.glob("*.html")):
+    for page in sorted(site.rglob("*.html")):
+        name = page.relative_to(site)
         hrefs = relative_hrefs(page.read_text(encoding="utf-8"))
         for href in hrefs:
             target = href.split("#", 1)[0]
-            assert not target.endswith((".ipynb", ".md")), f"{page.name} links to {href}"
+            assert not target.endswith((".ipynb", ".md")), f"{name} links to {href}"
             if target:
-                assert (site / target).exists(), f"{page.name} links to {href}, which is not in the site"
+                assert (page.parent / target).exists(), f"{name} links to {href}, which is not in the site"
         if page.name != "index.html":
-            assert "index.html" in hrefs, f"{page.name} has no link back to the index"
-    if len(infos) > 1:
-        second = relative_hrefs((site / f"{infos[1].path.stem}.html").read_text(encoding="utf-8"))
-        assert f"{infos[0].path.stem}.html" in second and "index.html" in second
+            assert "index.html" in hrefs, f"{name} has no link back to the index"
+    second = relative_hrefs((site / f"{infos[1].path.stem}.html").read_text(encoding="utf-8"))
+    assert f"{infos[0].path.stem}.html" in second and "index.html" in second
 
 
 def test_screenshot_of_a_page_is_drawn(chromium, course, site, tmp_path):
     infos, notebooks = course
     page = next((site / f"{i.path.stem}.html" for i in infos if png_outputs(notebooks[i.path])), site / "index.html")
     shot = tmp_path / "page.png"
-    result = browse(chromium, page, "--window-size=1280,1600", f"--screenshot={shot}")
+    result = make_pdf.browse(page, "--window-size=1280,1600", f"--screenshot={shot}")
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000  # not a blank page
 
@@ -189,6 +177,7 @@ def test_site_links_rewrites_notebook_and_readme_links():
 def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
     root = tmp_path / "course"
     (root / "notebooks").mkdir(parents=True)
+    (root / "README.md").write_text("# A small course\n", encoding="utf-8")
     for number, stem in (("00", "00_a"), ("01", "01_b")):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
             f"# {number} · Notebook {stem}\n\n**In one line:** About *{stem}*.\n\n**Needs:** nothing")])
@@ -203,8 +192,9 @@ def test_synthetic_site_gets_nav_and_replaces_itself_atomically(tmp_path):
     assert [p.name for p in pages] == ["index.html", "status.html", "00_a.html", "01_b.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "site"]  # no temporary folders left
     page = (out / "00_a.html").read_text(encoding="utf-8")
-    assert 'href="index.html"' in page and 'href="01_b.html"' in page  # nav added although the notebook has none
-    assert "<em>00_a</em>" in (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="index.html">index</a> · <a href="01_b.html">01 · Notebook 01_b →</a>' in page  # nav, not stored
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>A small course</title>" in index and "<em>00_a</em>" in index
     assert {p.name: p.read_bytes() for p in (root / "notebooks").iterdir()} == before  # notebooks untouched
 
 
@@ -251,7 +241,7 @@ def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
                  for info in infos}
     for stem, runs in solutions.items():
         assert (site / f"{stem}.html").read_text(encoding="utf-8").count('<details class="solution">') == runs, stem
-    report = probe(chromium, site / "06_exercises.html", SOLUTION_PROBE)
+    report = probe(site / "06_exercises.html", SOLUTION_PROBE)
     assert report["folds"] == solutions["06_exercises"]
     assert report["openBefore"] is False and report["figureShownBefore"] is False, report  # folded
     assert report["checkShown"] and "# Check: exercise" in report["checkText"], report  # check in view
@@ -259,14 +249,12 @@ def test_solutions_are_folded_until_clicked(chromium, course, site, tmp_path):
     assert report["figureHeight"] > 50 and report["textShownAfter"] > 200, report
 
 
-def probe(chromium: str, page: Path, script: str) -> dict:
+def probe(page: Path, script: str) -> dict:
     """Load a copy of ``page`` with ``script`` added, and return the JSON the script left in <pre id="probe">."""
-    import html
-    import json
     probe_page = page.with_name(page.stem + ".probe.html")
     probe_page.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
     try:
-        dom = dom_after_load(chromium, probe_page)
+        dom = dom_after_load(probe_page)
     finally:
         probe_page.unlink()
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
@@ -298,7 +286,7 @@ window.addEventListener('load', () => {
 def test_chinese_terms_render_with_real_glyphs(chromium, site):
     """Debian's fonts-noto-cjk (installed by .ci/run) is in the pages' font stack, and is used."""
     for page in (site / "index.html", site / "02_cross_entropy.html"):
-        report = probe(chromium, page, CJK_PROBE)
+        report = probe(page, CJK_PROBE)
         assert "Noto Sans CJK" in report["font"], report
         assert report["distinct"] == 3 and report["boxes"] == 0, \
             f"{page.name}: Chinese text renders as empty boxes ({report}); install fonts-noto-cjk"
@@ -313,7 +301,7 @@ def typeset_formulas(dom: str) -> int:
 def test_formulas_are_typeset_from_disk_by_the_copy_the_site_carries(chromium, site):
     page = site / "01_softmax.html"
     assert 'src="mathjax/MathJax.js?config=TeX-AMS_CHTML-full"' in page.read_text(encoding="utf-8")
-    dom = dom_after_load(chromium, page)  # the browser has no network: only the site's own copy can typeset
+    dom = dom_after_load(page)  # the browser has no network: only the site's own copy can typeset
     assert typeset_formulas(dom) > 20 and "Math Processing Error" not in dom, \
         f"only {typeset_formulas(dom)} formulas typeset by MathJax in 01_softmax.html opened from disk"
 
@@ -362,12 +350,12 @@ window.addEventListener('load', () => {
 
 
 def test_search_finds_a_word_in_every_lesson_that_uses_it(chromium, site):
-    hits = probe(chromium, site / "03_information_theory.html", search_probe("temperature"))
+    hits = probe(site / "03_information_theory.html", search_probe("temperature"))
     assert hits and hits[0]["href"] == "01_softmax.html#Temperature", hits  # the section's title weighs most
     assert {hit["href"].split("#")[0] for hit in hits} >= {"01_softmax.html", "06_exercises.html"}, hits
     assert all(hit["href"] and "temperature" in hit["text"].lower() for hit in hits), hits
-    assert probe(chromium, site / "index.html", search_probe("temperature softmax"))[0]["href"].startswith("01_softmax")
-    nothing = probe(chromium, site / "index.html", search_probe("xylophone"))
+    assert probe(site / "index.html", search_probe("temperature softmax"))[0]["href"].startswith("01_softmax")
+    nothing = probe(site / "index.html", search_probe("xylophone"))
     assert len(nothing) == 1 and nothing[0].get("href") is None and "No section" in nothing[0]["text"], nothing
 
 
@@ -400,35 +388,27 @@ def test_solution_markers_are_hidden_and_solutions_kept(course, site):
 
 # -------------------------------------------------------------------------------- both languages
 
-@pytest.fixture(scope="module")
-def bilingual_site(tmp_path_factory):
-    root = synthetic.course_with(tmp_path_factory.mktemp("bilingual"), ["00_fashion_mnist.ipynb", "01_softmax.ipynb"],
-                                 chinese=True)
-    out = root / "html"
-    make_html.build(root, out)
-    return out
-
-
-def test_each_page_links_to_its_twin_in_the_other_language(bilingual_site):
-    for name in ("index.html", "00_fashion_mnist.html", "01_softmax.html"):
-        english = (bilingual_site / name).read_text(encoding="utf-8")
-        chinese = (bilingual_site / "zh" / name).read_text(encoding="utf-8")
+def test_each_page_links_to_its_twin_in_the_other_language(course, site):
+    infos, _ = course
+    for name in ["index.html", *(f"{info.path.stem}.html" for info in infos)]:
+        english = (site / name).read_text(encoding="utf-8")
+        chinese = (site / "zh" / name).read_text(encoding="utf-8")
         assert f'href="zh/{name}" hreflang="zh">中文</a>' in english and '<html lang="en">' in english
         assert f'href="../{name}" hreflang="en">English</a>' in chinese and '<html lang="zh">' in chinese
-    page = (bilingual_site / "zh" / "01_softmax.html").read_text(encoding="utf-8")
-    assert "把分数变成概率" in page and 'src="../mathjax/MathJax.js' in page and 'src="../lunr.min.js"' in page
+    page = (site / "zh" / "01_softmax.html").read_text(encoding="utf-8")
+    assert "把一组原始分数变成一个概率分布" in page and 'src="../mathjax/MathJax.js' in page and 'src="../lunr.min.js"' in page
     assert 'href="../status.html"' in page and "[索引]" not in page and ">索引</a>" in page
-    assert 'hreflang' not in (bilingual_site / "status.html").read_text(encoding="utf-8")  # English only: no twin
+    assert "hreflang" not in (site / "status.html").read_text(encoding="utf-8")  # English only: no twin
 
 
-def test_the_chinese_search_finds_chinese_words(chromium, bilingual_site):
-    page = bilingual_site / "zh" / "01_softmax.html"
+def test_the_chinese_search_finds_chinese_words(chromium, site):
+    page = site / "zh" / "01_softmax.html"
     for word in ("交叉熵", "温度", "熵"):
-        hits = probe(chromium, page, search_probe(word))
+        hits = probe(page, search_probe(word))
         assert hits and hits[0]["href"], (word, hits)
         assert all(word in hit["text"] for hit in hits), (word, hits)
-    assert probe(chromium, page, search_probe("熵交"))[0].get("href") is None  # the pair 熵交 is in no section
-    english = probe(chromium, bilingual_site / "01_softmax.html", search_probe("temperature"))
+    assert probe(page, search_probe("熵交"))[0].get("href") is None  # the pair 熵交 is in no section
+    english = probe(site / "01_softmax.html", search_probe("temperature"))
     assert english[0]["href"] == "01_softmax.html#Temperature"  # each edition searches its own pages
 
 

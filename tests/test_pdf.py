@@ -9,7 +9,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import synthetic  # tests/synthetic.py
 from tools import course, make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +27,11 @@ def pdfs(tmp_path_factory):
     for program in ("chromium", "pdftohtml", "pdftotext", "pdftoppm", "pdffonts"):
         if not shutil.which(program):
             pytest.fail(f"{program} is not installed: apt-get install -y chromium poppler-utils", pytrace=False)
-    root = synthetic.course_with(tmp_path_factory.mktemp("course"), [NOTEBOOK], chinese=True)
+    root = tmp_path_factory.mktemp("course")
+    (root / "notebooks" / "zh").mkdir(parents=True)
+    shutil.copy(ROOT / "README.md", root)
+    for name in (NOTEBOOK, f"zh/{NOTEBOOK}", "zh/README.md"):
+        shutil.copy(ROOT / "notebooks" / name, root / "notebooks" / name)
     said = make_pdf_run(root)
     assert re.search(r"course\.pdf \(\d+ A4 pages\)", said) and re.search(r"course\.zh\.pdf \(\d+ A4 pages\)", said)
     return root / "course.pdf", root / "course.zh.pdf"
@@ -62,6 +65,7 @@ def test_pages_are_a4_by_default_and_letter_on_request(pdf, tmp_path):
     assert info(pdf)["Page size"].endswith("(A4)") and 10 <= int(info(pdf)["Pages"]) <= 80
     root = tmp_path / "course"
     (root / "notebooks").mkdir(parents=True)
+    (root / "README.md").write_text("# A short course\n", encoding="utf-8")
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "# 00 · A short one\n\n**In one line:** Short.\n\n**Needs:** nothing\n\n## Only section")]),
         root / "notebooks" / "00_short.ipynb")
@@ -70,7 +74,7 @@ def test_pages_are_a4_by_default_and_letter_on_request(pdf, tmp_path):
 
 
 def test_bookmarks_hold_every_notebook_and_its_sections(pdf):
-    marks = make_pdf.outline(pdf)
+    marks = make_pdf.outline(pdf)[0]
     lesson = course.read_lesson(ROOT / "notebooks" / NOTEBOOK)
     sections = [line[3:].replace("`", "") for cell in notebook().cells if cell.cell_type == "markdown"
                 for line in cell.source.splitlines() if line.startswith("## ")]
@@ -84,7 +88,7 @@ def test_bookmarks_hold_every_notebook_and_its_sections(pdf):
 def test_contents_give_the_page_of_each_notebook_and_section(pdf):
     contents = [one_line(line) for line in text(pdf, 2, layout=True).splitlines() if line.strip()]
     assert contents[0] == "Contents"
-    marks = [(title, page) for depth, title, page in make_pdf.outline(pdf) if depth <= 2]
+    marks = [(title, page) for depth, title, page in make_pdf.outline(pdf)[0] if depth <= 2]
     assert contents[1:len(marks) + 1] == [f"{title} {page}" for title, page in marks]
 
 
@@ -139,9 +143,9 @@ def test_the_pdf_has_no_untypeset_formula(pdf):
 
 
 def test_the_chinese_pdf_has_its_text_and_embeds_its_fonts(pdfs):
-    chinese = pdfs[1]
-    assert "".join(synthetic.CHINESE.split()) in "".join(text(chinese).split())
+    chinese, lesson = pdfs[1], course.read_lesson(ROOT / "notebooks" / "zh" / NOTEBOOK)
+    assert "".join(lesson.one_line.split()) in "".join(text(chinese).split())
     assert "目录" in text(chinese, 2) and "显示解答" not in text(chinese)
     fonts = subprocess.run(["pdffonts", str(chinese)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), "a font is not embedded:\n" + "\n".join(fonts)
-    assert [title for depth, title, _ in make_pdf.outline(chinese) if depth == 1] == ["01 · The softmax operation（中文）"]
+    assert [title for depth, title, _ in make_pdf.outline(chinese)[0] if depth == 1] == [lesson.heading]

@@ -45,6 +45,7 @@ def record(numerics: str, results: dict) -> dict:
 def course(tmp_path):
     root = tmp_path / "course"
     (root / "notebooks").mkdir(parents=True)
+    (root / "README.md").write_text("# A small course\n", encoding="utf-8")
     for stem in ("00_a", "01_b"):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
             f"# {stem[:2]} · Notebook {stem}\n\n**In one line:** About {stem}.\n\n**Needs:** nothing")])
