@@ -373,8 +373,9 @@ def test_sidebar_lists_every_lesson_and_the_page_headings(course, site):
         assert anchors == headings and len(anchors) >= 3, info.path.name  # every h2 and h3, in order
 
 
-def test_solution_markers_are_hidden_and_solutions_kept(course, site):
+def test_solution_markers_and_hidden_tests_are_hidden_and_solutions_kept(course, site):
     infos, notebooks = course
+    hidden = 0
     for info in infos:
         solutions = [cell for cell in notebooks[info.path].cells
                      if notebook_model.is_solution(cell) and cell.cell_type == "code"]
@@ -384,6 +385,15 @@ def test_solution_markers_are_hidden_and_solutions_kept(course, site):
         for cell in solutions:  # the solution's own code is all there
             code = [line for line in cell.source.splitlines() if line.strip() and "### " not in line]
             assert code and all(" ".join(line.split()) in text for line in code), (info.path.name, code[:3])
+        source = "\n".join(cell.source for cell in notebooks[info.path].cells)
+        blocks = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", source, re.S)
+        elsewhere = {" ".join(line.split()) for block in re.split(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS",
+                                                                 source, flags=re.S) for line in block.splitlines()}
+        lines = [" ".join(line.split()) for block in blocks for line in block.splitlines() if line.strip()]
+        lines = [line for line in lines if line not in elsewhere]  # the hidden tests' own lines, not shown
+        hidden += len(lines)
+        assert not [line for line in lines if line in text], (info.path.name, lines[:2])
+    assert hidden > 10  # notebooks 01, 02, 03 and 06 have hidden tests
 
 
 # -------------------------------------------------------------------------------- both languages

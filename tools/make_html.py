@@ -5,7 +5,7 @@
 DIR (default build/html/) holds, through nbconvert and site_template/, an index and a page per notebook
 for each edition (Chinese, from notebooks/zh/, in DIR/zh/), each linking to its twin, and status.html
 (tools/status.py). Every page has a sidebar (lunr search over its edition, the lessons, its headings),
-folds worked solutions under "Show solution" and drops nbgrader's marker lines. Debian's MathJax and
+folds worked solutions under "Show solution" and drops nbgrader's marker lines and hidden tests. Debian's MathJax and
 lunr are copied in, so the site works from disk, on any static host and offline. Its words are in
 site_template/words.json.
 """
@@ -36,8 +36,10 @@ LUNR = Path("/usr/share/javascript/lunr/lunr.min.js")  # Debian's libjs-lunr
 UI = json.loads((TEMPLATES / "words.json").read_text(encoding="utf-8"))  # the site's words, per language
 _NOTEBOOK_LINK = re.compile(r"(\]\([^)\s#:]+)\.ipynb((?:#[^)\s]*)?\))")  # inline links, relative, no scheme
 _README_LINK = re.compile(r"(\]\()(?:\.\./)*README\.md(?:#[^)\s]*)?\)")
-_MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(?:%s)[ \t]*(?:\n|$)" % "|".join(
-    (course.BEGIN_SOLUTION, course.END_SOLUTION, course.BEGIN_HIDDEN, course.END_HIDDEN)), re.M)
+_MARKER_LINE = re.compile(r"^[ \t]*#+[ \t]*(?:%s|%s)[ \t]*(?:\n|$)" % (course.BEGIN_SOLUTION, course.END_SOLUTION), re.M)
+# Hidden tests compare with the answers: a reader sees the check, never them (nor their marker lines).
+_HIDDEN_TESTS = re.compile(r"^[ \t]*#+[ \t]*%s.*?^[ \t]*#+[ \t]*%s[ \t]*(?:\n|$)" % (course.BEGIN_HIDDEN, course.END_HIDDEN),
+                           re.M | re.S)
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.S)
 
 
@@ -93,7 +95,8 @@ def page_notebook(edition: Edition, position: int, records: dict | None = None, 
         course.apply_nav(nb, course.nav_source(edition.lessons, position, index))
     solution = [False, *map(course.is_solution, nb.cells), False]
     for k, cell in enumerate(nb.cells):
-        cell.source = site_links(cell.source) if cell.cell_type == "markdown" else _MARKER_LINE.sub("", cell.source)
+        cell.source = (site_links(cell.source) if cell.cell_type == "markdown"
+                       else _MARKER_LINE.sub("", _HIDDEN_TESTS.sub("", cell.source)))
         if solution[k + 1] and not solution[k]:
             cell.metadata["site_solution_opens"] = True
         if solution[k + 1] and not solution[k + 2]:
