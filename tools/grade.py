@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -65,7 +65,7 @@ class Submission:
     edited_checks: list[str]
     tamper_flags: list[str]
     failure: str | None = None  # why nbgrader did not finish it
-    zeroed: dict[str, str] | None = None  # grade_id -> why it scores 0 although nbgrader gave it points
+    zeroed: dict[str, str] = field(default_factory=dict)  # grade_id -> why it scores 0 despite nbgrader's points
 
 
 class FeedbackPage(NbGraderPreprocessor):
@@ -91,15 +91,10 @@ def failed_line(cell, error) -> str:
     """Where in check `cell` the `error` output was raised: its line, unless that is a hidden test's."""
     trace = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
     at = [int(n) for n in re.findall(rf"Cell In\[{cell.execution_count}\], line (\d+)", trace)]
-    hidden, inside, lines = set(), False, cell.source.splitlines()
-    for number, line in enumerate(lines, 1):
-        inside = inside or course.BEGIN_HIDDEN in line
-        if inside:
-            hidden.add(number)
-        inside = inside and course.END_HIDDEN not in line
-    if not at or at[-1] in hidden or at[-1] > len(lines):
+    lines = cell.source.splitlines()[:at[-1]] if at else []  # up to the failing line (marker lines raise nothing)
+    if not at or len(lines) < at[-1] or "\n".join(lines).count(course.BEGIN_HIDDEN) > "\n".join(lines).count(course.END_HIDDEN):
         return "in a test of this exercise that is not shown"
-    return f"at `{lines[at[-1] - 1].strip()}`"
+    return f"at `{lines[-1].strip()}`"
 
 
 def exercise_notebooks(notebooks_dir: Path) -> dict:
@@ -323,15 +318,17 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
     rows = []
     with Gradebook(gradebook_url) as gradebook:
         for s, failure in zip(submissions, failures):
-            s.failure, grades = failure, {} if failure else {g.name: g for g in gradebook.find_submission_notebook(
-                s.notebook, s.notebook, s.student).grades}
-            s.zeroed = {} if failure else unearned(course.read_notebook(
-                course_dir / "autograded" / s.student / s.notebook / f"{s.notebook}.ipynb"), {n: g.score for n, g in grades.items()})
+            s.failure, scores, grades = failure, {}, {}
+            if not failure:
+                grades = {g.name: g for g in gradebook.find_submission_notebook(s.notebook, s.notebook, s.student).grades}
+                graded = course.read_notebook(course_dir / "autograded" / s.student / s.notebook / f"{s.notebook}.ipynb")
+                s.zeroed = unearned(graded, {name: g.score for name, g in grades.items()})
+                scores = {name: 0 if name in s.zeroed else g.score or 0 for name, g in grades.items()}
             for gid in s.zeroed:
                 grades[gid].manual_score = 0  # the feedback page says 0 as well
             s.tamper_flags += [f"{gid}: {why}" for gid, why in s.zeroed.items() if why == SILENT]
-            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "max_points": f"{out_of:g}",
-                      "points": f"{0 if gid in s.zeroed or gid not in grades else grades[gid].score or 0:g}",
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "points": f"{scores.get(gid, 0):g}",
+                      "max_points": f"{out_of:g}",
                       "note": f"nbgrader did not finish it ({failure})" if failure else s.zeroed.get(gid, "")}
                      for gid, out_of in check_points(exercises[s.notebook]).items()]
         gradebook.db.commit()
@@ -363,7 +360,7 @@ def summary(rows: list[dict], submissions: list[Submission]) -> str:
                          "nbgrader restored the originals before grading")
         if s.failure:
             lines.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({s.failure}); it scores 0")
-        lines += [f"{s.student}/{s.notebook}.ipynb {gid}: {why}" for gid, why in (s.zeroed or {}).items() if why == TIMED_OUT]
+        lines += [f"{s.student}/{s.notebook}.ipynb {gid}: {why}" for gid, why in s.zeroed.items() if why == TIMED_OUT]
     if any(s.tamper_flags for s in submissions):
         lines.append("Tamper flags: code that reaches into the checking machinery, for you to read (not proof):")
         lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in submissions for flag in s.tamper_flags]
@@ -389,12 +386,12 @@ def grade_class(args) -> str:
     shutil.rmtree(args.feedback, ignore_errors=True)
     course_dir = args.course.resolve()
     rows = grade(submissions, exercises, course_dir, args.timeout, args.jobs, not args.no_sandbox)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows + skipped_rows(skipped, exercises, {(s.student, s.notebook) for s in submissions}))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    files.write_text(args.out, text.getvalue())
+    files.write_text(args.out, table.getvalue())
     offline = (make_html.MATHJAX / "MathJax.js").is_file()  # Debian's libjs-mathjax, else nbgrader's CDN
     with files.replacing_folder(args.feedback) as staging:  # nbgrader's page of each, not the files beside it
         for s in submissions:
@@ -411,7 +408,7 @@ def grade_class(args) -> str:
     return "\n".join([summary(rows, submissions),
                       f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){note}",
                       f"feedback:         {args.feedback}/<student>/<notebook>.html: each check's message and the "
-                      "points, no hidden tests; give each student their folder",
+                      "points, no hidden tests; give each student their folder (and mathjax/, which they load)",
                       f"graded notebooks: {course_dir}/autograded/<student>/<notebook>/ (with the hidden tests: "
                       f"for you only), and nbgrader's gradebook.db beside them", *([NO_SANDBOX] if args.no_sandbox else [])])
 
