@@ -384,6 +384,9 @@ def test_exercise_convention_in_course():
                 points = meta["points"]
                 expected = f"# Check: exercise {exercise} ({points} point{'s' if points != 1 else ''})."
                 assert cell.source.startswith(expected), f"{where}: the first line should read {expected!r}"
+                # grading scores a check that passes without printing "✓ Exercise N passed" as 0 (tools/grade.py)
+                assert f'Check("Exercise {exercise}", globals())' in cell.source and "check.passed(" in cell.source, \
+                    f"{where}: a check cell says it passed with Check(\"Exercise {exercise}\", globals()).passed()"
                 assert any(notebook_model.is_solution(c) for c in cells[:k]), f"{where}: no solution before this check"
             # nbgrader acts on these phrases wherever they stand, even in prose
             if notebook_model.BEGIN_SOLUTION in cell.source or notebook_model.END_SOLUTION in cell.source:
