@@ -336,6 +336,33 @@ def test_course_edition_is_idempotent(real_edition):
     assert_regenerating_changes_nothing(*real_edition)
 
 
+def test_every_link_in_the_handout_leads_to_a_file_in_it(real_edition):
+    _, out = real_edition
+    assert (out / "zh" / "README.md").is_file() == (ROOT / "notebooks" / "zh" / "README.md").is_file()
+    for path in sorted([*out.rglob("*.ipynb"), *out.rglob("*.md")]):
+        texts = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"] \
+            if path.suffix == ".ipynb" else [path.read_text(encoding="utf-8")]
+        for target in (t for text in texts for t in re.findall(r"\]\(([^)\s#:]+)(?:#[^)\s]*)?\)", text)):
+            assert (path.parent / target).is_file(), f"{path.relative_to(out)}: a link to {target}, not in the handout"
+
+
+def test_the_handouts_requirements_are_what_its_notebooks_import(real_edition):
+    """Generated from requirements.txt (a range each, as there), without the course's own test and tool
+    packages, and with every package the handout's notebooks and helpers import."""
+    _, out = real_edition
+    def names(path):
+        return {re.match(r"[\w.-]+", line)[0] for line in path.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#")}
+    required = names(out / "requirements.txt")
+    assert required <= names(ROOT / "requirements.txt") and not required & make_student.COURSE_ONLY
+    sources = [cell.source for path in out.rglob("*.ipynb") for cell in nbformat.read(path, as_version=4).cells
+               if cell.cell_type == "code"] + [path.read_text(encoding="utf-8") for path in out.rglob("helpers/*.py")]
+    imported = {name for source in sources for name in re.findall(r"^\s*(?:from|import) (\w+)", source, re.M)}
+    with_ipykernel = {"IPython": "ipykernel", "matplotlib_inline": "ipykernel"}
+    third_party = imported - set(sys.stdlib_module_names) - {"helpers", "__future__"}
+    assert {with_ipykernel.get(name, name) for name in third_party} <= required, third_party
+
+
 def test_exercise_convention_in_course():
     """Each exercise: solution cells (code between visible markers), then one locked check cell with
     points, whose first line says which exercise it checks and for how many points."""
@@ -357,6 +384,9 @@ def test_exercise_convention_in_course():
                 points = meta["points"]
                 expected = f"# Check: exercise {exercise} ({points} point{'s' if points != 1 else ''})."
                 assert cell.source.startswith(expected), f"{where}: the first line should read {expected!r}"
+                # grading scores a check that passes without printing "✓ Exercise N passed" as 0 (tools/grade.py)
+                assert f'Check("Exercise {exercise}", globals())' in cell.source and "check.passed(" in cell.source, \
+                    f"{where}: a check cell says it passed with Check(\"Exercise {exercise}\", globals()).passed()"
                 assert any(notebook_model.is_solution(c) for c in cells[:k]), f"{where}: no solution before this check"
             # nbgrader acts on these phrases wherever they stand, even in prose
             if notebook_model.BEGIN_SOLUTION in cell.source or notebook_model.END_SOLUTION in cell.source:

@@ -19,34 +19,42 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import course, files, make_student, sandbox
+from . import course, files, make_html, make_student, sandbox
 from .course import CourseError
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-CSV_COLUMNS = ["student", "notebook", "exercise", "points", "max_points"]
+CSV_COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "note"]
+RENAMED = re.compile(r" \(\d+\)$")  # a browser's name for a second download: "06_exercises (1).ipynb"
 MARKER = ".made-by-tools-grade"  # the only kind of --course folder this tool deletes
 NBGRADER_CONFIG = """\
 c = get_config()
-# An answer that runs longer than this is interrupted; its exercise scores 0 and grading goes on.
+# A cell that runs longer than this is interrupted, and grading goes on (tools/grade.py scores its exercise 0).
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
 # Feedback: every check's message and points, without the hidden tests or their tracebacks.
-c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
-                                    "tools.grade.CheckMessagesOnly", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "tools.grade.FeedbackPage",
+                                    "nbgrader.preprocessors.ClearHiddenTests",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 """
+WRITTEN = ("*A written answer: your teacher reads it. It carries no points of its own, so no score is shown "
+           "here.*\n\n")
+TIMED_OUT = "a cell of this exercise ran past the time limit and was interrupted; it scores 0"
+SILENT = "its check passed without printing its own success line (its code was changed as it ran); it scores 0"
 NO_SANDBOX = ("WARNING: no sandbox (--no-sandbox): student code runs with your permissions; it can read, change "
               "and delete whatever you can, and reach the network.")
-WATCHED_MODULES = {"torch", "math", "numpy", "helpers", "builtins"}
+WATCHED_MODULES = {"torch", "math", "numpy", "helpers", "builtins", "sys", "IPython"}
 FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmtree", "listdir",
               "scandir", "walk", "glob", "iglob", "rglob", "iterdir"}
-SUSPECT_NAMES = {"exec", "eval", "compile", "__import__", "set_custom_exc", "get_ipython"}
+SUSPECT_NAMES = {"exec", "eval", "compile", "__import__", "set_custom_exc", "get_ipython", "vars", "globals",
+                 "__builtins__", "__dict__", "__torch_function__", "symlink", "input_transformers_cleanup",
+                 "input_transformers_post", "ast_transformers", "events"}
 
 
 @dataclass
@@ -57,17 +65,36 @@ class Submission:
     edited_checks: list[str]
     tamper_flags: list[str]
     failure: str | None = None  # why nbgrader did not finish it
+    zeroed: dict[str, str] = field(default_factory=dict)  # grade_id -> why it scores 0 despite nbgrader's points
 
 
-class CheckMessagesOnly(NbGraderPreprocessor):
-    """In feedback, a failed check shows its message, never a traceback through the hidden test lines."""
+class FeedbackPage(NbGraderPreprocessor):
+    """Feedback without nav cells (their links lead nowhere there), with written answers labelled as read by
+    the teacher, and a failed check's message, never a traceback through the hidden test lines."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not course.is_nav(cell)]
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        meta = course.nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and meta.get("grade") and not meta.get("points"):
+            meta["grade"], cell.source = False, WRITTEN + cell.source  # no "Score: 0.0 / 0.0" to read as a zero
         for output in cell.get("outputs", []) if course.is_check(cell) else []:
             if output.output_type == "error" and output.ename != "CheckFailed":
                 detail = f": {output.evalue}" if output.evalue else ""
-                output.traceback = [f"✗ {output.ename}{detail}, in a test of this exercise that is not shown"]
+                output.traceback = [f"✗ {output.ename}{detail}, {failed_line(cell, output)}"]
         return cell, resources
+
+
+def failed_line(cell, error) -> str:
+    """Where in check `cell` the `error` output was raised: its line, unless that is a hidden test's."""
+    trace = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    at = [int(n) for n in re.findall(rf"Cell In\[{cell.execution_count}\], line (\d+)", trace)]
+    lines = cell.source.splitlines()[:at[-1]] if at else []  # up to the failing line (marker lines raise nothing)
+    if not at or len(lines) < at[-1] or "\n".join(lines).count(course.BEGIN_HIDDEN) > "\n".join(lines).count(course.END_HIDDEN):
+        return "in a test of this exercise that is not shown"
+    return f"at `{lines[-1].strip()}`"
 
 
 def exercise_notebooks(notebooks_dir: Path) -> dict:
@@ -88,9 +115,31 @@ def _parse(source: str) -> ast.AST:
         return ast.Module(body=[], type_ignores=[])
 
 
-def tamper_flags(nb, released) -> list[str]:
-    """'exercise-N: what' for the code cells the student wrote that change attributes of torch, math,
-    numpy, builtins or helpers, call exec or eval, use IPython's hooks, touch files or name a notebook."""
+def _bound(node) -> str | None:
+    """The name that `node` binds or deletes, if any (`import torch` rebinds torch to itself: none)."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return node.id
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name
+    return node.asname if isinstance(node, ast.alias) else node.arg if isinstance(node, ast.arg) else None
+
+
+def checked_names(original) -> set[str]:
+    """The names the check cells use without binding them, bar those the exercises ask for: torch, Check, len..."""
+    def binds(tree):
+        return {_bound(node) for node in ast.walk(tree)}
+    checks = [_parse(cell.source) for cell in original.cells if course.is_check(cell)]
+    used = [{n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - binds(tree)
+            for tree in checks]
+    return set().union(*used) - set().union(*(binds(_parse(cell.source)) for cell in original.cells
+                                               if course.is_solution(cell) and cell.cell_type == "code"))
+
+
+def tamper_flags(nb, released, original) -> list[str]:
+    """'exercise-N: what' for the code cells the student wrote that change attributes of torch, math, numpy,
+    builtins, sys, IPython or helpers, rebind a name the checks use, call exec, eval, vars or globals, use sys,
+    IPython's hooks or __torch_function__, touch files or name a notebook; and whether `nb` holds the
+    course's solution or hidden-test markers."""
     from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines: get_ipython() calls
     released_sources, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
     for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
@@ -101,61 +150,80 @@ def tamper_flags(nb, released) -> list[str]:
     trees = [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [tree for _, tree in written]
     imported = {a.asname or a.name.split(".")[0]: (getattr(n, "module", None) or a.name).split(".")[0]
                 for tree in trees for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    protected = checked_names(original)
 
-    def watched(node) -> bool:  # np.linalg, Check.close, helpers.checks: rooted in a watched module
+    def root(node) -> str | None:  # the module that np.linalg, Check.close, helpers.checks hang from
         while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
             node = node.func if isinstance(node, ast.Call) else node.value
-        return isinstance(node, ast.Name) and imported.get(node.id, node.id) in WATCHED_MODULES
-    return list(dict.fromkeys(f"{exercise}: {flag}" for exercise, tree in written for node in ast.walk(tree)
-                              for flag in _node_flags(node, watched)))
+        return imported.get(node.id, node.id) if isinstance(node, ast.Name) else None
+    marked = any(marker in cell.source for cell in nb.cells for marker in (course.BEGIN_SOLUTION, course.BEGIN_HIDDEN))
+    return [*(["the whole notebook: it holds the course's BEGIN SOLUTION or BEGIN HIDDEN TESTS lines (the course's "
+               "own notebook, not the student edition?)"] if marked else []),
+            *dict.fromkeys(f"{exercise}: {flag}" for exercise, tree in written for node in ast.walk(tree)
+                           for flag in _node_flags(node, root, protected))]
 
 
-def _node_flags(node: ast.AST, watched):
+def _node_flags(node: ast.AST, root, protected: set[str]):
     """What one node of a student's code does that a teacher should read."""
     targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [getattr(node, "target", None)]
-    yield from (f"changes {ast.unparse(t)}" for t in targets if isinstance(t, ast.Attribute) and watched(t.value))
+    yield from (f"changes {ast.unparse(t)}" for t in targets
+                if isinstance(t, ast.Attribute) and root(t.value) in WATCHED_MODULES)
+    if (name := _bound(node)) in protected:
+        yield f"rebinds {name}, which the checks use"
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and root(node.value) == "sys":
+        yield f"uses {ast.unparse(node)}"
     if isinstance(node, ast.Call):
         called = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
-        if called in ("setattr", "delattr") and node.args and watched(node.args[0]):
+        if called in ("setattr", "delattr") and node.args and root(node.args[0]) in WATCHED_MODULES:
             yield f"{called}({ast.unparse(node.args[0])}, …)"
         if called in FILE_CALLS:
             yield f"touches files ({called})"
-    if (name := node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")) in SUSPECT_NAMES:
+    if (name := getattr(node, "id", None) or getattr(node, "attr", None) or getattr(node, "name", None)) in SUSPECT_NAMES:
         yield name
     if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".ipynb" in node.value:
         yield f"names a notebook ({node.value!r})"
 
 
-def read_submission(path: Path, exercises: dict, released: dict) -> Submission:
-    """The submission in student_folder/notebook.ipynb; CourseError saying why it cannot be graded."""
-    if path.stem not in exercises:
-        raise CourseError(f"no course notebook with exercises is called {path.name} "
+def read_submission(path: Path, stem: str, exercises: dict, released: dict) -> Submission:
+    """The submission of course notebook `stem` in student_folder/file.ipynb; CourseError saying why it cannot
+    be graded."""
+    if stem not in exercises:
+        raise CourseError(f"no course notebook with exercises is called {stem}.ipynb "
                           f"(expected one of: {', '.join(s + '.ipynb' for s in exercises)})")
     nb = course.read_notebook(path)
-    handed_in, original, as_released = (course.checks(n) for n in (nb, exercises[path.stem], released[path.stem]))
+    handed_in, original, as_released = (course.checks(n) for n in (nb, exercises[stem], released[stem]))
     if missing := [grade_id for grade_id in original if grade_id not in handed_in]:
         raise CourseError(f"check cells missing: {', '.join(missing)} "
                           "(hand out the student edition again and copy the answers into it)")
     edited = [gid for gid, text in handed_in.items() if text not in (as_released.get(gid), original.get(gid))]
-    return Submission(path.parent.name, path.stem, path, edited, tamper_flags(nb, released[path.stem]))
+    return Submission(path.parent.name, stem, path, edited, tamper_flags(nb, released[stem], exercises[stem]))
 
 
-def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[str]]:
-    """The gradable submissions, and one line for each file skipped and why."""
-    accepted, problems = [], []
+def collect(submissions_dir: Path, exercises: dict) -> tuple[list[Submission], list[tuple[str, str, str, str]]]:
+    """The gradable submissions, and (student, notebook, file, why) for each one skipped. A browser's renamed
+    download, "06_exercises (1).ipynb", is graded as 06_exercises.ipynb, unless that is there too."""
+    accepted, skipped = [], []
     released = {stem: make_student.student_notebook(nb) for stem, nb in exercises.items()}
     for student_dir in sorted(p for p in submissions_dir.iterdir() if p.is_dir()):
-        if not STUDENT_ID.match(student_dir.name):
-            problems.append(f"{student_dir}: skipped, a student folder's name must be letters, digits, '.', '_' or '-'")
+        student, paths = student_dir.name, sorted(student_dir.glob("*.ipynb"), key=lambda p: (bool(RENAMED.search(p.stem)), p.name))
+        if not STUDENT_ID.match(student):
+            skipped.append((student, "", f"{student}/", "a student folder's name must be letters, digits, '.', '_' or '-'"))
             continue
-        if not any(student_dir.glob("*.ipynb")):
-            problems.append(f"{student_dir}: skipped, no .ipynb file in it")
-        for path in sorted(student_dir.glob("*.ipynb")):
+        if not paths:
+            skipped.append((student, "", f"{student}/", "no .ipynb file in it"))
+        for path in paths:
+            stem, where = RENAMED.sub("", path.stem), f"{student}/{path.name}"
+            if any(s.student == student and s.notebook == stem for s in accepted):
+                skipped.append((student, stem, where, f"{student}/{stem}.ipynb is graded instead"))
+                continue
             try:
-                accepted.append(read_submission(path, exercises, released))
+                accepted.append(read_submission(path, stem, exercises, released))
             except CourseError as err:  # not a notebook, a check cell without its grade_id or missing
-                problems.append(f"{student_dir.name}/{path.name}: skipped, {str(err).removeprefix(f'{path}: ')}")
-    return accepted, problems
+                skipped.append((student, stem, where, str(err).removeprefix(f"{path}: ")))
+                continue
+            if stem != path.stem:
+                print(f"{where}: graded as {stem}.ipynb (a browser's name for a second download)", file=sys.stderr)
+    return accepted, skipped
 
 
 def with_venv_on_path() -> dict:
@@ -182,7 +250,7 @@ def new_course(course_dir: Path, timeout: int) -> None:
                               "so it is left as it is; name another --course folder (it is replaced at every run)")
         shutil.rmtree(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
-    course_dir.chmod(0o700)  # a root sandbox opens its submission's folder to its own user id; nobody else gets in
+    course_dir.chmod(0o700)  # nobody else gets in; a sandbox sees its socket folder only, through its own bind
     (course_dir / MARKER).write_text("made by python -m tools.grade, which replaces this folder at every run\n")
     (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(timeout=timeout))
 
@@ -205,10 +273,28 @@ def autograde(course_dir: Path, s: Submission, number: int, seconds: float, sand
     return next((line.split("ERROR]")[-1].strip() for line in log.splitlines() if "ERROR]" in line), "nbgrader failed")
 
 
+def unearned(nb, scores: dict) -> dict[str, str]:
+    """grade_id -> why it scores 0 in the autograded `nb` though nbgrader may have given it points: a cell of
+    its exercise timed out, or its check did not print its own "✓ Exercise N passed" line."""
+    why, timed_out = {}, False
+    for cell in nb.cells:
+        timed_out |= any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        if course.is_check(cell):
+            gid = course.nbgrader_meta(cell)["grade_id"]
+            printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+            if timed_out:
+                why[gid] = TIMED_OUT
+            elif scores.get(gid) and gid.replace("exercise-", "✓ Exercise ") + " passed" not in printed:
+                why[gid] = SILENT
+            timed_out = False
+    return why
+
+
 def grade(submissions: list[Submission], exercises: dict, course_dir: Path, timeout: int, jobs: int,
           sandboxed: bool) -> list[dict]:
     """Autograde every submission in a fresh nbgrader course and write its feedback; one row per check cell.
-    A submission that nbgrader could not finish gets its `failure`, and scores 0."""
+    A submission that nbgrader could not finish gets its `failure`, and scores 0; an exercise that timed out
+    or passed without its check's success line scores 0 (in the gradebook too) and is in `zeroed`."""
     from nbgrader.api import Gradebook
     new_course(course_dir, timeout)
     for assignment in {s.notebook for s in submissions}:
@@ -229,17 +315,32 @@ def grade(submissions: list[Submission], exercises: dict, course_dir: Path, time
         failures = list(pool.map(
             lambda number, s: autograde(course_dir, s, number, timeout * (1 + code_cells[s.notebook]), sandboxed),
             range(len(submissions)), submissions))
-    nbgrader_cli(course_dir, "generate_feedback", "*", "--force")
     rows = []
     with Gradebook(gradebook_url) as gradebook:
         for s, failure in zip(submissions, failures):
-            s.failure = failure
-            scores = {} if failure else {g.name: g.score for g in gradebook.find_submission_notebook(
-                s.notebook, s.notebook, s.student).grades}
-            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid,
-                      "points": f"{scores.get(gid) or 0:g}", "max_points": f"{out_of:g}"}
+            s.failure, scores, grades = failure, {}, {}
+            if not failure:
+                grades = {g.name: g for g in gradebook.find_submission_notebook(s.notebook, s.notebook, s.student).grades}
+                graded = course.read_notebook(course_dir / "autograded" / s.student / s.notebook / f"{s.notebook}.ipynb")
+                s.zeroed = unearned(graded, {name: g.score for name, g in grades.items()})
+                scores = {name: 0 if name in s.zeroed else g.score or 0 for name, g in grades.items()}
+            for gid in s.zeroed:
+                grades[gid].manual_score = 0  # the feedback page says 0 as well
+            s.tamper_flags += [f"{gid}: {why}" for gid, why in s.zeroed.items() if why == SILENT]
+            rows += [{"student": s.student, "notebook": s.notebook, "exercise": gid, "points": f"{scores.get(gid, 0):g}",
+                      "max_points": f"{out_of:g}",
+                      "note": f"nbgrader did not finish it ({failure})" if failure else s.zeroed.get(gid, "")}
                      for gid, out_of in check_points(exercises[s.notebook]).items()]
+        gradebook.db.commit()
+    nbgrader_cli(course_dir, "generate_feedback", "*", "--force")
     return rows
+
+
+def skipped_rows(skipped: list[tuple[str, str, str, str]], exercises: dict, graded: set) -> list[dict]:
+    """Rows of 0 points, with the reason, for the skipped files: every exercise of a course notebook, else one row."""
+    return [{"student": student, "notebook": stem, "exercise": gid, "points": "0", "max_points": f"{out_of:g}",
+             "note": f"not graded: {why}"} for student, stem, _, why in skipped if (student, stem) not in graded
+            for gid, out_of in (check_points(exercises[stem]) if stem in exercises else {"": 0}).items()]
 
 
 def summary(rows: list[dict], submissions: list[Submission]) -> str:
@@ -259,6 +360,7 @@ def summary(rows: list[dict], submissions: list[Submission]) -> str:
                          "nbgrader restored the originals before grading")
         if s.failure:
             lines.append(f"{s.student}/{s.notebook}.ipynb: nbgrader did not finish it ({s.failure}); it scores 0")
+        lines += [f"{s.student}/{s.notebook}.ipynb {gid}: {why}" for gid, why in s.zeroed.items() if why == TIMED_OUT]
     if any(s.tamper_flags for s in submissions):
         lines.append("Tamper flags: code that reaches into the checking machinery, for you to read (not proof):")
         lines += [f"  {s.student}/{s.notebook}.ipynb {flag}" for s in submissions for flag in s.tamper_flags]
@@ -275,28 +377,38 @@ def grade_class(args) -> str:
         raise CourseError(f"no sandbox for student code: {why}.\nInstall bubblewrap (Linux only), or pass "
                           "--no-sandbox (GRADE_ARGS=--no-sandbox) to run student code with your own permissions")
     exercises = exercise_notebooks(args.notebooks)
-    submissions, problems = collect(args.submissions, exercises)
-    if problems:
-        print(*problems, sep="\n", file=sys.stderr)
+    submissions, skipped = collect(args.submissions, exercises)
+    for _, _, where, why in skipped:
+        print(f"{where}: skipped, {why}", file=sys.stderr)
     if not submissions:
         raise CourseError(f"nothing to grade in {args.submissions}")
+    args.out.unlink(missing_ok=True)  # a run that fails must not leave the last run's grades looking current
+    shutil.rmtree(args.feedback, ignore_errors=True)
     course_dir = args.course.resolve()
     rows = grade(submissions, exercises, course_dir, args.timeout, args.jobs, not args.no_sandbox)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(rows + skipped_rows(skipped, exercises, {(s.student, s.notebook) for s in submissions}))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    files.write_text(args.out, text.getvalue())
-    with files.replacing_folder(args.feedback) as staging:  # from nbgrader's feedback/<student>/<assignment>/
-        for page in (course_dir / "feedback").glob("*/*/*.html"):
-            (staging / page.parent.parent.name).mkdir(exist_ok=True)
-            shutil.copy(page, staging / page.parent.parent.name / page.name)
-    skipped = f" ({len(problems)} file(s) skipped, see above)" if problems else ""
+    files.write_text(args.out, table.getvalue())
+    offline = (make_html.MATHJAX / "MathJax.js").is_file()  # Debian's libjs-mathjax, else nbgrader's CDN
+    with files.replacing_folder(args.feedback) as staging:  # nbgrader's page of each, not the files beside it
+        for s in submissions:
+            if (page := course_dir / "feedback" / s.student / s.notebook / f"{s.notebook}.html").is_file():
+                (staging / s.student).mkdir(exist_ok=True)
+                text = page.read_text(encoding="utf-8")  # nbgrader's template ignores HTMLExporter.mathjax_url
+                files.write_text(staging / s.student / page.name, re.sub(
+                    r'src="https://[^"]*/mathjax/[^"]*"', f'src="../mathjax/{make_html.MATHJAX_CONFIG}"', text) if offline else text)
+        for part in make_html.MATHJAX_PARTS if offline else ():
+            (staging / "mathjax" / part).parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if (make_html.MATHJAX / part).is_dir() else shutil.copy)(make_html.MATHJAX / part,
+                                                                                      staging / "mathjax" / part)
+    note = f" ({len(skipped)} file(s) skipped, see above; each has 0-point rows)" if skipped else ""
     return "\n".join([summary(rows, submissions),
-                      f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){skipped}",
+                      f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){note}",
                       f"feedback:         {args.feedback}/<student>/<notebook>.html: each check's message and the "
-                      "points, no hidden tests; give each student their folder",
+                      "points, no hidden tests; give each student their folder (and mathjax/, which they load)",
                       f"graded notebooks: {course_dir}/autograded/<student>/<notebook>/ (with the hidden tests: "
                       f"for you only), and nbgrader's gradebook.db beside them", *([NO_SANDBOX] if args.no_sandbox else [])])
 

@@ -4,7 +4,8 @@
 
 The notebooks of --notebooks and of its zh/ folder go through nbgrader's own preprocessors. Done here is
 only what nbgrader does not do: nav links to the handout's README, and the handout (--out and a zip beside
-it) with helpers/ (in zh/ too: notebooks import it from their folder), requirements.txt and student_README.md.
+it) with helpers/ (in zh/ too: notebooks import it from their folder), the students' requirements.txt
+(the course's, without what only its tests and tools need), student_README.md, and zh/README.md.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from . import course, files
 from .course import CourseError
 
 STUDENT_README = Path(__file__).with_name("student_README.md")
+COURSE_ONLY = {"nbconvert", "nbval", "pytest", "polib"}  # the course's tests and tools need them, students not
 
 
 def relocate_nav_links(source: str, readme: str = "README.md") -> str:
@@ -41,11 +43,18 @@ def student_notebook(nb, readme: str = "README.md"):
     return nb
 
 
+def student_requirements() -> str:
+    """The course's requirements.txt without the packages in COURSE_ONLY."""
+    lines = (course.ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return "".join(f"{line}\n" for line in lines if line and not line.startswith("#")
+                   and re.match(r"[\w.-]+", line)[0] not in COURSE_ONLY)
+
+
 def add_supporting_files(folder: Path, readme: bool = True) -> None:
     """helpers/ (its code only) into `folder`, and requirements.txt and the students' README unless told."""
     shutil.copytree(course.ROOT / "helpers", folder / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if readme:
-        shutil.copy(course.ROOT / "requirements.txt", folder)
+        (folder / "requirements.txt").write_text(student_requirements(), encoding="utf-8")
         shutil.copy(STUDENT_README, folder / "README.md")
 
 
@@ -70,6 +79,8 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[int, int]:
         for folder, readme in editions.items():
             (staging / folder).mkdir(exist_ok=True)
             add_supporting_files(staging / folder, readme=folder == ".")
+            if folder != "." and (index := notebooks_dir / folder / "README.md").is_file():  # its contents, glossary
+                files.write_text(staging / folder / "README.md", relocate_nav_links(index.read_text(encoding="utf-8"), readme))
             for path in course.notebook_paths(notebooks_dir / folder):
                 nb = course.read_notebook(path)
                 try:
