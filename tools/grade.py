@@ -400,10 +400,8 @@ def grade_class(args) -> str:
                 text = page.read_text(encoding="utf-8")  # nbgrader's template ignores HTMLExporter.mathjax_url
                 files.write_text(staging / s.student / page.name, re.sub(
                     r'src="https://[^"]*/mathjax/[^"]*"', f'src="../mathjax/{make_html.MATHJAX_CONFIG}"', text) if offline else text)
-        for part in make_html.MATHJAX_PARTS if offline else ():
-            (staging / "mathjax" / part).parent.mkdir(parents=True, exist_ok=True)
-            (shutil.copytree if (make_html.MATHJAX / part).is_dir() else shutil.copy)(make_html.MATHJAX / part,
-                                                                                      staging / "mathjax" / part)
+        if offline:
+            make_html.copy_mathjax(staging / "mathjax")
     note = f" ({len(skipped)} file(s) skipped, see above; each has 0-point rows)" if skipped else ""
     return "\n".join([summary(rows, submissions),
                       f"grades:           {args.out}: {len(rows)} grades, {len(submissions)} submission(s){note}",

@@ -48,6 +48,13 @@ def site_links(markdown: str) -> str:
     return _README_LINK.sub(r"\1index.html)", _NOTEBOOK_LINK.sub(r"\1.html\2", markdown))
 
 
+def copy_mathjax(folder: Path) -> None:
+    """The parts of Debian's MathJax that the pages load, into `folder` (loaded as MATHJAX_CONFIG inside it)."""
+    for part in MATHJAX_PARTS:
+        (folder / part).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (MATHJAX / part).is_dir() else shutil.copy)(MATHJAX / part, folder / part)
+
+
 def require(path: Path, remedy: str) -> None:
     if not path.exists():
         raise CourseError(f"{path} is missing: {remedy}")
@@ -165,9 +172,8 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
                            for _, anchor, title, text in sections(page) if name != "status.html"]
             files.write_text(staging / book.folder / "search-index.js",
                              f"window.COURSE_SEARCH = {json.dumps(search, ensure_ascii=False)};\n")
-        for part in () if mathjax_url else MATHJAX_PARTS:
-            (staging / "mathjax" / part).parent.mkdir(parents=True, exist_ok=True)
-            (shutil.copytree if (MATHJAX / part).is_dir() else shutil.copy)(MATHJAX / part, staging / "mathjax" / part)
+        if not mathjax_url:
+            copy_mathjax(staging / "mathjax")
         shutil.copy(LUNR, staging)
         shutil.copy(TEMPLATES / "search.js", staging)
     return written
