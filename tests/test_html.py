@@ -396,6 +396,15 @@ def test_solution_markers_and_hidden_tests_are_hidden_and_solutions_kept(course,
     assert hidden > 10  # notebooks 01, 02, 03 and 06 have hidden tests
 
 
+def test_a_fold_does_not_repeat_its_label_as_a_heading(course, site):
+    _, notebooks = course
+    assert "### Solution\n" in "".join(cell.source for cell in notebooks[next(iter(p for p in notebooks
+                                                                      if p.stem == "06_exercises"))].cells)
+    for page, heading in (("06_exercises.html", "Solution"), ("zh/06_exercises.html", "解答")):
+        after_folds = re.findall(r"</summary>(.{0,800})", (site / page).read_text(encoding="utf-8"), re.S)
+        assert len(after_folds) >= 8 and not [text for text in after_folds if f'id="{heading}' in text], page
+
+
 # -------------------------------------------------------------------------------- both languages
 
 def test_each_page_links_to_its_twin_in_the_other_language(course, site):
@@ -429,3 +438,5 @@ def test_without_a_record_every_page_says_not_verified(site, course):
     assert "Not verified on this machine" in (site / "status.html").read_text(encoding="utf-8")
     for info in infos:
         assert "Not verified on this machine" in (site / f"{info.path.stem}.html").read_text(encoding="utf-8")
+        chinese = (site / "zh" / f"{info.path.stem}.html").read_text(encoding="utf-8")
+        assert "本机尚未验证" in chinese and "Not verified" not in chinese, info.path.stem

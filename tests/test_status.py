@@ -94,6 +94,17 @@ def test_a_failure_is_never_called_verified_and_is_named(course):
     assert f"not run under {PERTURBED}" in text_of(site / "01_b.html")
 
 
+def test_a_chinese_page_says_it_in_chinese():
+    day = "2026-12-01 15:00 UTC"
+    records = {"default": record("default", {"00_a.ipynb": (True, day)}),
+               PERTURBED: record(PERTURBED, {"00_a.ipynb": (False, day)})}
+    line = status.verified_line(records, "00_a.ipynb", "../status.html", make_html.UI["zh"])
+    assert line == (f"*上次测试于 {day}，运行环境 cpu (AMD EPYC), Python 3.11.7, torch 2.14.1：在 `{PERTURBED}` 下失败。*"
+                    " · [验证状态](../status.html)")
+    records[PERTURBED] = record(PERTURBED, {"00_a.ipynb": (True, day)})
+    assert "在 `make test` 的全部 2 种浮点舍入设置下通过。" in status.verified_line(records, "00_a.ipynb", "", make_html.UI["zh"])
+
+
 def test_without_a_record_of_make_test_nothing_is_verified(course):
     site = build(course, record("MKL_CBWR=COMPATIBLE", {"00_a.ipynb": (True, "2026-12-01 15:00 UTC")}))
     assert "Not verified on this machine: no record of make test" in text_of(site / "status.html")

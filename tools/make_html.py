@@ -96,7 +96,8 @@ def page_notebook(edition: Edition, position: int, records: dict | None = None, 
     nb = copy.deepcopy(edition.lessons[position].nb)
     nb.cells = [cell for cell in nb.cells if not course.is_nav(cell)]
     if not printed:
-        line = status.verified_line(records, edition.lessons[position].path.name, f"{edition.up}status.html")
+        line = status.verified_line(records, edition.lessons[position].path.name, f"{edition.up}status.html",
+                                    UI[edition.language])
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(line))
         index = f"[{UI[edition.language]['index']}](index.html)"
         course.apply_nav(nb, course.nav_source(edition.lessons, position, index))
@@ -105,7 +106,8 @@ def page_notebook(edition: Edition, position: int, records: dict | None = None, 
         cell.source = (site_links(cell.source) if cell.cell_type == "markdown"
                        else _MARKER_LINE.sub("", _HIDDEN_TESTS.sub("", cell.source)))
         if solution[k + 1] and not solution[k]:
-            cell.metadata["site_solution_opens"] = True
+            cell.metadata["site_solution_opens"] = True  # its fold's label says "Solution": a heading would repeat it
+            cell.source = re.sub(rf"^#+[ \t]*{UI[edition.language]['solution_heading']}[ \t]*\n+", "", cell.source)
         if solution[k + 1] and not solution[k + 2]:
             cell.metadata["site_solution_closes"] = True
     return nb
@@ -157,7 +159,7 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
             export, search, ui = book.exporter(mathjax_url), [], UI[book.language]
             pages = {"index.html": (book.title, markdown_notebook(index_page(book)))}
             if book.language == "en":
-                pages["status.html"] = (f"Status · {book.title}", markdown_notebook(status.status_page(records, book.lessons)))
+                pages["status.html"] = (f"Status · {book.title}", markdown_notebook(status.status_page(records, book.lessons, UI["en"])))
             pages |= {f"{lesson.path.stem}.html": (lesson.heading, page_notebook(book, k, records))
                       for k, lesson in enumerate(book.lessons)}
             site = {"title": book.title, "ui": ui, "root": book.up,

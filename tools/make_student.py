@@ -23,11 +23,23 @@ from .course import CourseError
 
 STUDENT_README = Path(__file__).with_name("student_README.md")
 COURSE_ONLY = {"nbconvert", "nbval", "pytest", "polib"}  # the course's tests and tools need them, students not
+# Replaces what the Chinese README says to the course's contributors (make lab, translations/) in the handout.
+ZH_HANDOUT_INTRO = ("这是本课程的学生版（中文）。怎样安装、做练习、运行检查和交作业，见上一级文件夹里的 "
+                    "[README](../README.md)，其末尾有中文说明。")
 
 
 def relocate_nav_links(source: str, readme: str = "README.md") -> str:
     """Nav links to the course's README point to `readme`, the handout's, relative to the notebook."""
     return re.sub(r"\]\((\.\./)+README[\w.-]*\.md\)", f"]({readme})", source)
+
+
+def handout_index(readme: str) -> str:
+    """The Chinese README for the handout: its title, a line for students, then its "## " sections (the
+    notebooks, the sources, the glossary) bar those for the course's contributors (they name make or translations/)."""
+    title, *sections = readme.split("\n## ")
+    title = next(line for line in title.splitlines() if line.startswith("# "))
+    return "\n## ".join([f"{title}\n\n{ZH_HANDOUT_INTRO}\n",
+                         *(s for s in sections if "make " not in s and "translations/" not in s)]).rstrip() + "\n"
 
 
 def student_notebook(nb, readme: str = "README.md"):
@@ -80,7 +92,7 @@ def build(notebooks_dir: Path, out_dir: Path) -> tuple[int, int]:
             (staging / folder).mkdir(exist_ok=True)
             add_supporting_files(staging / folder, readme=folder == ".")
             if folder != "." and (index := notebooks_dir / folder / "README.md").is_file():  # its contents, glossary
-                files.write_text(staging / folder / "README.md", relocate_nav_links(index.read_text(encoding="utf-8"), readme))
+                files.write_text(staging / folder / "README.md", handout_index(index.read_text(encoding="utf-8")))
             for path in course.notebook_paths(notebooks_dir / folder):
                 nb = course.read_notebook(path)
                 try:

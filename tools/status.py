@@ -85,31 +85,33 @@ def _entry(records: dict, setup: str, notebook: str) -> dict | None:
     return records.get(setup, {"notebooks": {}})["notebooks"].get(notebook)
 
 
-def verdict(records: dict, notebook: str) -> str:
-    """What `make test`'s set-ups say of one notebook: passed under all, or which failed or did not run."""
+def verdict(records: dict, notebook: str, words: dict) -> str:
+    """What `make test`'s set-ups say of one notebook, in `words` (site_template/words.json, one language):
+    passed under all, or which failed or did not run."""
     entries = {f"`{setup}`": _entry(records, setup, notebook) for setup in MAKE_TEST_SETUPS}
     failed = [setup for setup, entry in entries.items() if entry and not entry["passed"]]
     missing = [setup for setup, entry in entries.items() if not entry]
-    return "; ".join(f"{what} under {', '.join(setups)}" for what, setups in (("FAILED", failed), ("not run", missing))
-                     if setups) or f"passed under all {len(MAKE_TEST_SETUPS)} float-rounding set-ups of `make test`"
+    return "; ".join(words[what].format(setups=", ".join(setups)) for what, setups
+                     in (("failed_under", failed), ("not_run_under", missing)) if setups
+                     ) or words["passed_all"].format(n=len(MAKE_TEST_SETUPS))
 
 
-def _last_run(records: dict, notebooks: list[str]) -> tuple[str, dict] | None:
-    """('<date> on <machine>', record) of the newest entry among `notebooks` under `make test`'s set-ups, or None."""
+def _last_run(records: dict, notebooks: list[str]) -> tuple[str, str, dict] | None:
+    """(date, machine, record) of the newest entry among `notebooks` under `make test`'s set-ups, or None."""
     runs = [(record["notebooks"][name]["date"], record) for record in map(records.get, MAKE_TEST_SETUPS) if record
             for name in notebooks if name in record["notebooks"]]
     if not runs:
         return None
     date, r = max(runs, key=lambda run: run[0])
-    return f"{date} on {r['device']} ({r['device_name']}), Python {r['python']}, torch {r['torch']}", r
+    return date, f"{r['device']} ({r['device_name']}), Python {r['python']}, torch {r['torch']}", r
 
 
-def verified_line(records: dict, notebook: str, status_href: str) -> str:
-    """One markdown line for the top of a notebook's page: when, on what, and what `make test` found."""
+def verified_line(records: dict, notebook: str, status_href: str, words: dict) -> str:
+    """One markdown line, in `words`, for the top of a notebook's page: when, on what, what `make test` found."""
     last = _last_run(records, [notebook])
-    said = (f"Last tested {last[0]}: {verdict(records, notebook)}." if last else
-            "Not verified on this machine: no test run recorded (run `make test`, then `make html`).")
-    return f"*{said}* · [status]({status_href})"
+    said = (words["last_tested"].format(date=last[0], machine=last[1], verdict=verdict(records, notebook, words))
+            if last else words["untested"])
+    return f"*{said}* · [{words['status']}]({status_href})"
 
 
 def _result(entry: dict | None) -> str:
@@ -128,22 +130,23 @@ def _table(records: dict, setups, lessons) -> str:
                           for lesson in lessons)])
 
 
-def status_page(records: dict, lessons) -> str:
-    """The markdown of the status page: a headline that is true of every cell of the table below it."""
+def status_page(records: dict, lessons, words: dict) -> str:
+    """The markdown of the status page (English `words`): a headline that is true of every cell of the table."""
     text = "# When was this course last verified?\n\n"
     last = _last_run(records, [lesson.path.name for lesson in lessons])
     if not last:
         return text + "**Not verified on this machine**: no record of `make test`. Run `make test`, then `make html`."
-    verdicts = {lesson.heading: verdict(records, lesson.path.name) for lesson in lessons}
-    problems = [f"- {heading}: {said}" for heading, said in verdicts.items() if not said.startswith("passed")]
+    verdicts = {lesson.heading: verdict(records, lesson.path.name, words) for lesson in lessons}
+    problems = [f"- {heading}: {said}" for heading, said in verdicts.items()
+                if said != words["passed_all"].format(n=len(MAKE_TEST_SETUPS))]
     headline = ("**Verified**: every notebook passed under all of them." if not problems else
                 f"**Not verified**: {len(problems)} of {len(lessons)} notebooks did not pass under all of them.\n\n"
                 + "\n".join(problems))
     others = [setup for setup in records if setup not in MAKE_TEST_SETUPS]
     return (text + f"`make test` re-executes each notebook with nbval under {len(MAKE_TEST_SETUPS)} float-rounding "
             f"set-ups ({', '.join(f'`{s}`' for s in MAKE_TEST_SETUPS)}) and compares it with its stored outputs. "
-            f"Last run {last[0]}.\n\n{headline}\n\n" + _table(records, MAKE_TEST_SETUPS, lessons)
+            f"Last run {last[0]} on {last[1]}.\n\n{headline}\n\n" + _table(records, MAKE_TEST_SETUPS, lessons)
             + ("\n\n## Other runs, not part of `make test`\n\nRecords of other set-ups (older versions of `make test`, "
                "or runs by hand); they count for nothing above.\n\n" + _table(records, others, lessons) if others else "")
             + "\n\nFashion-MNIST files verified (SHA-256 of their content):\n\n"
-            + "\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(last[1]["data_sha256"].items())))
+            + "\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(last[2]["data_sha256"].items())))
