@@ -102,6 +102,14 @@ def test_each_source_is_found(places, contents, specs, monkeypatch, where):
                        torch.from_numpy(expected.copy()))
 
 
+def test_files_are_picked_by_name_in_any_order(places, contents, specs):
+    write_gz(places["data"], contents)
+    ds = load_fashion_mnist(raw=True, specs=dict(reversed(specs.items())), download_if_missing=False)
+    assert ds.train_images.shape == (N_TRAIN, 28, 28) and ds.test_images.shape == (N_TEST, 28, 28)
+    assert ds.train_labels.tolist() == [i % 10 for i in range(N_TRAIN)]
+    assert ds.test_labels.tolist() == [i % 10 for i in range(N_TEST)]
+
+
 def test_torchvision_layout_inside_data_is_found(places, contents, specs):
     folder = write_gz(places["data"] / "FashionMNIST" / "raw", contents)
     ds = load_fashion_mnist(specs=specs, download_if_missing=False)
