@@ -24,8 +24,8 @@ from .course import CourseError
 STUDENT_README = Path(__file__).with_name("student_README.md")
 COURSE_ONLY = {"nbconvert", "nbval", "pytest", "polib"}  # the course's tests and tools need them, students not
 # Replaces what the Chinese README says to the course's contributors (make lab, translations/) in the handout.
-ZH_HANDOUT_INTRO = ("这是本课程的学生版（中文）。怎样安装、做练习、运行检查和交作业，见上一级文件夹里的 "
-                    "[README](../README.md)，其末尾有中文说明。")
+ZH_HANDOUT_INTRO = ("这是本课程的中文学生版。怎样安装、做练习、运行检查和交作业，见上一级文件夹里的 "
+                    "[README](../README.md)，该文件末尾附有中文说明。")
 
 
 def relocate_nav_links(source: str, readme: str = "README.md") -> str:
@@ -35,11 +35,13 @@ def relocate_nav_links(source: str, readme: str = "README.md") -> str:
 
 def handout_index(readme: str) -> str:
     """The Chinese README for the handout: its title, a line for students, then its "## " sections (the
-    notebooks, the sources, the glossary) bar those for the course's contributors (they name make or translations/)."""
+    notebooks, the sources, the glossary) bar those for the course's contributors (they name make or
+    translations/), and bar the paragraph on untranslated cells (such a cell says so itself)."""
     title, *sections = readme.split("\n## ")
     title = next(line for line in title.splitlines() if line.startswith("# "))
-    return "\n## ".join([f"{title}\n\n{ZH_HANDOUT_INTRO}\n",
-                         *(s for s in sections if "make " not in s and "translations/" not in s)]).rstrip() + "\n"
+    kept = ["\n\n".join(p for p in s.split("\n\n") if "〔未翻译〕" not in p).strip() for s in sections
+            if "make " not in s and "translations/" not in s]
+    return "\n\n## ".join([f"{title}\n\n{ZH_HANDOUT_INTRO}", *kept]) + "\n"
 
 
 def student_notebook(nb, readme: str = "README.md"):
