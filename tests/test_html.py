@@ -108,7 +108,7 @@ def test_site_has_a_page_per_notebook_and_carries_what_it_loads(course, site):
     assert sorted(p.name for p in site.glob("*.html")) == sorted(["index.html", "status.html"]
                                                                  + [f"{i.path.stem}.html" for i in infos])
     assert sorted(p.name for p in (site / "zh").glob("*.html")) == sorted(  # the Chinese edition's twins
-        ["index.html"] + [f"{i.path.stem}.html" for i in infos])
+        ["index.html", "status.html"] + [f"{i.path.stem}.html" for i in infos])
     for page in site.glob("*.html"):  # every script is inside the site, by a relative path
         sources = re.findall(r'<script[^>]*\bsrc="([^"]*)"', page.read_text(encoding="utf-8"))
         assert {"lunr.min.js", "search-index.js", "search.js"} <= set(sources), page.name
@@ -409,15 +409,14 @@ def test_a_fold_does_not_repeat_its_label_as_a_heading(course, site):
 
 def test_each_page_links_to_its_twin_in_the_other_language(course, site):
     infos, _ = course
-    for name in ["index.html", *(f"{info.path.stem}.html" for info in infos)]:
+    for name in ["index.html", "status.html", *(f"{info.path.stem}.html" for info in infos)]:
         english = (site / name).read_text(encoding="utf-8")
         chinese = (site / "zh" / name).read_text(encoding="utf-8")
         assert f'href="zh/{name}" hreflang="zh">中文</a>' in english and '<html lang="en">' in english
         assert f'href="../{name}" hreflang="en">English</a>' in chinese and '<html lang="zh">' in chinese
     page = (site / "zh" / "01_softmax.html").read_text(encoding="utf-8")
     assert "把一组原始分数变成一个概率分布" in page and 'src="../mathjax/MathJax.js' in page and 'src="../lunr.min.js"' in page
-    assert 'href="../status.html"' in page and "[索引]" not in page and ">索引</a>" in page
-    assert "hreflang" not in (site / "status.html").read_text(encoding="utf-8")  # English only: no twin
+    assert 'href="status.html">验证状态</a>' in page and "[索引]" not in page and ">索引</a>" in page
 
 
 def test_the_chinese_search_finds_chinese_words(chromium, site):
@@ -436,6 +435,7 @@ def test_the_chinese_search_finds_chinese_words(chromium, site):
 def test_without_a_record_every_page_says_not_verified(site, course):
     infos, _ = course
     assert "Not verified on this machine" in (site / "status.html").read_text(encoding="utf-8")
+    assert "本机尚未验证" in (site / "zh" / "status.html").read_text(encoding="utf-8")
     for info in infos:
         assert "Not verified on this machine" in (site / f"{info.path.stem}.html").read_text(encoding="utf-8")
         chinese = (site / "zh" / f"{info.path.stem}.html").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import make_html, make_pdf, status
+from tools import course as notebook_model, make_html, make_pdf, status
 
 ROOT = Path(__file__).resolve().parent.parent
 PERTURBED = status.MAKE_TEST_SETUPS[1]
@@ -103,6 +103,19 @@ def test_a_chinese_page_says_it_in_chinese():
                     " · [验证状态](../status.html)")
     records[PERTURBED] = record(PERTURBED, {"00_a.ipynb": (True, day)})
     assert "在 `make test` 的全部 2 种浮点舍入设置下通过。" in status.verified_line(records, "00_a.ipynb", "", make_html.UI["zh"])
+
+
+def test_the_chinese_status_page_says_what_the_english_one_does(course):
+    day, lessons = "2026-12-01 15:00 UTC", notebook_model.read_course(course)
+    records = {"default": record("default", {"00_a.ipynb": (True, day), "01_b.ipynb": (True, day)}),
+               PERTURBED: record(PERTURBED, {"00_a.ipynb": (False, day)})}
+    page = status.status_page(records, lessons, make_html.UI["zh"])
+    assert page.startswith("# 本课程上次验证是什么时候？") and "**未通过验证**：2 个笔记本中有 2 个没有在全部设置下通过。" in page
+    assert f"- 00 · Notebook 00_a: 在 `{PERTURBED}` 下失败" in page and f"- 01 · Notebook 01_b: 在 `{PERTURBED}` 下未运行" in page
+    assert "通过，12 个单元格，3 秒" in page and "**失败**：12 个单元格中有 2 个未通过，3 秒" in page and "未运行" in page
+    assert "Verified" not in page and "passed" not in page and "c59f46" in page
+    records[PERTURBED] = record(PERTURBED, {"00_a.ipynb": (True, day), "01_b.ipynb": (True, day)})
+    assert "**已验证**：每个笔记本在这些设置下都通过了。" in status.status_page(records, lessons, make_html.UI["zh"])
 
 
 def test_without_a_record_of_make_test_nothing_is_verified(course):

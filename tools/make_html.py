@@ -3,7 +3,7 @@
     python -m tools.make_html [--root ROOT] [--out DIR] [--mathjax-url URL]
 
 DIR (default build/html/) holds, through nbconvert and site_template/, an index and a page per notebook
-for each edition (Chinese, from notebooks/zh/, in DIR/zh/), each linking to its twin, and status.html
+for each edition (Chinese, from notebooks/zh/, in DIR/zh/), each linking to its twin, with its status.html
 (tools/status.py). Every page has a sidebar (lunr search over its edition, the lessons, its headings),
 folds worked solutions under "Show solution" and drops nbgrader's marker lines and hidden tests. Debian's MathJax and
 lunr are copied in, so the site works from disk, on any static host and offline. Its words are in
@@ -96,8 +96,7 @@ def page_notebook(edition: Edition, position: int, records: dict | None = None, 
     nb = copy.deepcopy(edition.lessons[position].nb)
     nb.cells = [cell for cell in nb.cells if not course.is_nav(cell)]
     if not printed:
-        line = status.verified_line(records, edition.lessons[position].path.name, f"{edition.up}status.html",
-                                    UI[edition.language])
+        line = status.verified_line(records, edition.lessons[position].path.name, "status.html", UI[edition.language])
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(line))
         index = f"[{UI[edition.language]['index']}](index.html)"
         course.apply_nav(nb, course.nav_source(edition.lessons, position, index))
@@ -151,15 +150,15 @@ def build(root: Path, out_dir: Path, mathjax_url: str | None = None, status_dir:
         require(MATHJAX / "MathJax.js", "apt-get install -y libjs-mathjax (Debian/Ubuntu), or name one with --mathjax-url")
     require(LUNR, "apt-get install -y libjs-lunr (Debian/Ubuntu)")
     records, books, written = status.read_records(status_dir), editions(root), []
-    twins = set.intersection(*({"index.html", *(f"{l.path.stem}.html" for l in book.lessons)} for book in books))
+    twins = set.intersection(*({"index.html", "status.html", *(f"{l.path.stem}.html" for l in book.lessons)}
+                               for book in books))
     with files.replacing_folder(out_dir) as staging:
         for book in books:
             other = next((edition for edition in books if edition is not book), None)
             (staging / book.folder).mkdir(exist_ok=True)
             export, search, ui = book.exporter(mathjax_url), [], UI[book.language]
             pages = {"index.html": (book.title, markdown_notebook(index_page(book)))}
-            if book.language == "en":
-                pages["status.html"] = (f"Status · {book.title}", markdown_notebook(status.status_page(records, book.lessons, UI["en"])))
+            pages["status.html"] = (f"{ui['status']} · {book.title}", markdown_notebook(status.status_page(records, book.lessons, ui)))
             pages |= {f"{lesson.path.stem}.html": (lesson.heading, page_notebook(book, k, records))
                       for k, lesson in enumerate(book.lessons)}
             site = {"title": book.title, "ui": ui, "root": book.up,

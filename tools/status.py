@@ -114,39 +114,38 @@ def verified_line(records: dict, notebook: str, status_href: str, words: dict) -
     return f"*{said}* · [{words['status']}]({status_href})"
 
 
-def _result(entry: dict | None) -> str:
+def _result(entry: dict | None, words: dict) -> str:
     if entry is None:
-        return "not run"
-    outcome = "passed, " if entry["passed"] else f"**FAILED**: {entry['failed_cells']} of "
-    return f"{outcome}{entry['cells']} cells, {entry['seconds']:.0f} s<br><small>{entry['date']}</small>"
+        return words["not_run"]
+    said = words["passed" if entry["passed"] else "failed"].format(
+        failed=entry["failed_cells"], cells=entry["cells"], seconds=f"{entry['seconds']:.0f}")
+    return f"{said}<br><small>{entry['date']}</small>"
 
 
-def _table(records: dict, setups, lessons) -> str:
+def _table(records: dict, setups, lessons, words: dict) -> str:
     """A markdown table: a row per lesson, a column per set-up."""
-    return "\n".join([f"| Notebook | {' | '.join(setup.replace(' ', '<br>') for setup in setups)} |",
+    return "\n".join([f"| {words['notebook']} | {' | '.join(setup.replace(' ', '<br>') for setup in setups)} |",
                       "|" + " --- |" * (len(setups) + 1), *(
                           f"| [{lesson.heading}]({lesson.path.name}) | "
-                          + " | ".join(_result(_entry(records, setup, lesson.path.name)) for setup in setups) + " |"
-                          for lesson in lessons)])
+                          + " | ".join(_result(_entry(records, setup, lesson.path.name), words) for setup in setups)
+                          + " |" for lesson in lessons)])
 
 
 def status_page(records: dict, lessons, words: dict) -> str:
-    """The markdown of the status page (English `words`): a headline that is true of every cell of the table."""
-    text = "# When was this course last verified?\n\n"
+    """The markdown of an edition's status page, in `words`: a headline true of every cell of the table below it."""
+    page, n = words["status_page"], len(MAKE_TEST_SETUPS)
+    text = f"# {page['title']}\n\n"
     last = _last_run(records, [lesson.path.name for lesson in lessons])
     if not last:
-        return text + "**Not verified on this machine**: no record of `make test`. Run `make test`, then `make html`."
+        return text + page["no_record"]
     verdicts = {lesson.heading: verdict(records, lesson.path.name, words) for lesson in lessons}
-    problems = [f"- {heading}: {said}" for heading, said in verdicts.items()
-                if said != words["passed_all"].format(n=len(MAKE_TEST_SETUPS))]
-    headline = ("**Verified**: every notebook passed under all of them." if not problems else
-                f"**Not verified**: {len(problems)} of {len(lessons)} notebooks did not pass under all of them.\n\n"
-                + "\n".join(problems))
+    problems = [f"- {heading}: {said}" for heading, said in verdicts.items() if said != words["passed_all"].format(n=n)]
+    headline = (page["verified"] if not problems else
+                page["not_verified"].format(k=len(problems), n=len(lessons)) + "\n\n" + "\n".join(problems))
     others = [setup for setup in records if setup not in MAKE_TEST_SETUPS]
-    return (text + f"`make test` re-executes each notebook with nbval under {len(MAKE_TEST_SETUPS)} float-rounding "
-            f"set-ups ({', '.join(f'`{s}`' for s in MAKE_TEST_SETUPS)}) and compares it with its stored outputs. "
-            f"Last run {last[0]} on {last[1]}.\n\n{headline}\n\n" + _table(records, MAKE_TEST_SETUPS, lessons)
-            + ("\n\n## Other runs, not part of `make test`\n\nRecords of other set-ups (older versions of `make test`, "
-               "or runs by hand); they count for nothing above.\n\n" + _table(records, others, lessons) if others else "")
-            + "\n\nFashion-MNIST files verified (SHA-256 of their content):\n\n"
+    intro = page["intro"].format(n=n, setups=", ".join(f"`{s}`" for s in MAKE_TEST_SETUPS), date=last[0], machine=last[1])
+    return (text + f"{intro}\n\n{headline}\n\n" + _table(records, MAKE_TEST_SETUPS, lessons, page)
+            + (f"\n\n## {page['others']}\n\n{page['others_intro']}\n\n" + _table(records, others, lessons, page)
+               if others else "")
+            + f"\n\n{page['data']}\n\n"
             + "\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(last[2]["data_sha256"].items())))
