@@ -109,9 +109,14 @@ def parse_title(source: str, path: Path, nb=None) -> Lesson:
                   " ".join(match["needs"].split()))
 
 
+def title_cell(nb):
+    """The title cell: the first cell that is not a nav cell (None in an empty notebook)."""
+    return next((cell for cell in nb.cells if not is_nav(cell)), None)
+
+
 def read_lesson(path: Path) -> Lesson:
     nb = read_notebook(path)
-    title = next((cell for cell in nb.cells if not is_nav(cell)), None)
+    title = title_cell(nb)
     if title is None or title.cell_type != "markdown":
         raise CourseError(f"{path}: the first cell that is not a nav cell must be the markdown title cell")
     return parse_title(title.source, path, nb)

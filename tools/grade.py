@@ -142,11 +142,12 @@ def tamper_flags(nb, released, original) -> list[str]:
     course's solution or hidden-test markers."""
     from IPython.core.inputtransformer2 import TransformerManager  # magics and ! lines: get_ipython() calls
     released_sources, written, exercise = {c.source for c in released.cells}, [], "after the last exercise"
+    as_python = TransformerManager().transform_cell
     for cell in reversed(nb.cells):  # a cell belongs to the exercise of the next check cell
         if course.is_check(cell):
             exercise = course.nbgrader_meta(cell)["grade_id"]
         elif cell.cell_type == "code" and cell.source not in released_sources:
-            written.insert(0, (exercise, _parse(TransformerManager().transform_cell(cell.source))))
+            written.insert(0, (exercise, _parse(as_python(cell.source))))
     trees = [_parse(c.source) for c in released.cells if c.cell_type == "code"] + [tree for _, tree in written]
     imported = {a.asname or a.name.split(".")[0]: (getattr(n, "module", None) or a.name).split(".")[0]
                 for tree in trees for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}

@@ -52,7 +52,7 @@ def read_catalogue(path: Path) -> polib.POFile:
 def translate(lesson: course.Lesson, old: polib.POFile) -> tuple[polib.POFile, list[str]]:
     """`old` brought in step with the notebook as msgmerge would, and the to-dos; translates `lesson.nb` in place."""
     nb, name, pending, todo = lesson.nb, lesson.path.name, {"untranslated": [], "fuzzy": []}, []
-    entries, title = {entry.msgctxt: entry for entry in old}, next(c for c in nb.cells if not course.is_nav(c))
+    entries, title = {entry.msgctxt: entry for entry in old}, course.title_cell(nb)
     po = polib.POFile(wrapwidth=78)
     po.header = old.header or f"Chinese translation of notebooks/{name}: `make translations` updates it."
     po.metadata = old.metadata or dict(METADATA)
@@ -99,8 +99,7 @@ def build(root: Path) -> tuple[dict, list[str]]:
         po_path, zh_path = root / CATALOGUES / f"{lesson.path.stem}.po", root / EDITION / lesson.path.name
         po, pending = translate(lesson, read_catalogue(po_path))
         expected[po_path], expected[zh_path], todo = str(po), lesson.nb, todo + pending
-        title = next(cell for cell in lesson.nb.cells if not course.is_nav(cell))
-        lessons.append(course.parse_title(title.source, zh_path, lesson.nb))
+        lessons.append(course.parse_title(course.title_cell(lesson.nb).source, zh_path, lesson.nb))
     for position, chinese in enumerate(lessons):
         course.apply_nav(chinese.nb, course.nav_source(
             lessons, position, index=f"[目录](README.md) · [English](../{chinese.path.name})"))
